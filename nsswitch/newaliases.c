@@ -1,0 +1,192 @@
+/*
+ * nsswitch/newaliases.c - compile an aliases file into its LMDB table
+ *
+ * See newaliases.h. The caller passes AliasFile and MaxAliasLineLength.
+ *
+ * DIAGNOSTICS
+ *	See newaliases.h; every message names the file and, for an entry, its
+ *	first line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/mem.h"
+#include "lib/table.h"
+#include "nsswitch/aliases.h"
+#include "nsswitch/newaliases.h"
+
+struct sm_alias_collect {
+	const char *path;
+	FILE *msgs;
+	struct sm_buf arena;	/* key bytes then value bytes of every entry */
+	struct sm_kv *kv;	/* key/val hold offsets into arena until the end */
+	size_t count, cap;
+	unsigned errors;
+};
+
+/* sm_alias_table_path - "<aliasfile>.lmdb"; caller frees */
+char *sm_alias_table_path(const char *aliasfile)
+{
+	return sm_asprintf("%s.lmdb", aliasfile);
+}
+
+/* collect_entry - keep a copy of one entry */
+static void collect_entry(void *ctx, const char *key, size_t klen, const char *rhs, size_t rlen,
+			  unsigned long lineno)
+{
+	struct sm_alias_collect *c = ctx;
+	struct sm_kv *e;
+
+	if (c->count == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->kv = sm_realloc(c->kv, c->cap * sizeof(*c->kv));
+	}
+	e = &c->kv[c->count++];
+	e->key = (const char *)(uintptr_t)c->arena.len;
+	e->klen = klen;
+	sm_buf_add(&c->arena, key, klen);
+	e->val = (const char *)(uintptr_t)c->arena.len;
+	e->vlen = rlen;
+	sm_buf_add(&c->arena, rhs, rlen);
+	e->seq = lineno;
+}
+
+/* collect_error - report a skipped entry */
+static void collect_error(void *ctx, unsigned long lineno, const char *msg)
+{
+	struct sm_alias_collect *c = ctx;
+
+	c->errors++;
+	fprintf(c->msgs, "%s: line %lu: %s\n", c->path, lineno, msg);
+}
+
+struct sm_dup {
+	unsigned long lineno;
+	const char *key;
+	size_t klen;
+};
+
+/* cmp_dup - order duplicate warnings by line */
+static int cmp_dup(const void *a, const void *b)
+{
+	unsigned long x = ((const struct sm_dup *)a)->lineno, y = ((const struct sm_dup *)b)->lineno;
+
+	return x < y ? -1 : x > y;
+}
+
+/* dedupe - keep the last entry of each key, warning about the others in line order */
+static size_t dedupe(struct sm_alias_collect *c, struct sm_alias_stats *stats)
+{
+	struct sm_dup *dups = NULL;
+	size_t ndups = 0, out = 0, i;
+
+	for (i = 0; i < c->count; i++) {
+		if (i + 1 < c->count && sm_kv_cmp_key(&c->kv[i], &c->kv[i + 1]) == 0) {
+			dups = sm_realloc(dups, (ndups + 1) * sizeof(*dups));
+			dups[ndups].lineno = c->kv[i + 1].seq;
+			dups[ndups].key = c->kv[i].key;
+			dups[ndups].klen = c->kv[i].klen;
+			ndups++;
+			continue;
+		}
+		c->kv[out++] = c->kv[i];
+	}
+	if (ndups)
+		qsort(dups, ndups, sizeof(*dups), cmp_dup);
+	for (i = 0; i < ndups; i++)
+		fprintf(c->msgs, "%s: line %lu: Warning: duplicate alias name %.*s\n", c->path,
+			dups[i].lineno, (int)dups[i].klen, dups[i].key);
+	stats->duplicates = (unsigned)ndups;
+	free(dups);
+	return out;
+}
+
+/* sm_newaliases - rebuild the table of aliasfile (see newaliases.h) */
+int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_alias_stats *stats)
+{
+	struct sm_alias_collect c = {aliasfile, msgs, SM_BUF_INIT, NULL, 0, 0, 0};
+	struct sm_alias_cb cb = {collect_entry, collect_error, &c};
+	struct sm_buf err = SM_BUF_INIT;
+	char *table = NULL;
+	struct stat st;
+	FILE *fp = NULL;
+	int fd, oserr = 0, rc = EX_OK;
+	size_t n, i;
+
+	memset(stats, 0, sizeof(*stats));
+	fd = open(aliasfile, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0) {
+		fprintf(msgs, "Cannot open %s: %s\n", aliasfile, strerror(errno));
+		return errno == ELOOP ? EX_NOPERM : EX_NOINPUT;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(msgs, "%s: not a regular file; not rebuilt\n", aliasfile);
+		close(fd);
+		return EX_NOPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		fprintf(msgs, "%s: %s-writable; not rebuilt\n", aliasfile,
+			st.st_mode & S_IWOTH ? "world" : "group");
+		close(fd);
+		return EX_NOPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(msgs, "Alias file %s is locked (maybe being rebuilt)\n", aliasfile);
+		close(fd);
+		return EX_TEMPFAIL;
+	}
+	fp = fdopen(fd, "r");
+	if (fp == NULL) {
+		fprintf(msgs, "Cannot read %s: %s\n", aliasfile, strerror(errno));
+		close(fd);
+		return EX_OSERR;
+	}
+	if (sm_aliases_parse(fp, aliasfile, maxline, &cb, &oserr) < 0) {
+		fprintf(msgs, "Cannot read %s: %s; table not rebuilt\n", aliasfile, strerror(oserr));
+		rc = EX_IOERR;
+		goto out;
+	}
+	/* offsets become pointers now that the arena has stopped moving */
+	for (i = 0; i < c.count; i++) {
+		c.kv[i].key = c.arena.data + (uintptr_t)c.kv[i].key;
+		c.kv[i].val = c.arena.data + (uintptr_t)c.kv[i].val;
+	}
+	sm_kv_sort(c.kv, c.count);
+	n = dedupe(&c, stats);
+	for (i = 0; i < n; i++) {
+		stats->total += c.kv[i].klen + c.kv[i].vlen;
+		if (c.kv[i].vlen > stats->longest)
+			stats->longest = c.kv[i].vlen;
+	}
+	stats->count = n;
+	stats->errors = c.errors;
+	/* the sentinel "@" sorts before every key that can start with a letter or digit */
+	c.kv = sm_realloc(c.kv, (n + 1) * sizeof(*c.kv));
+	c.kv[n] = (struct sm_kv){"@", 1, "@", 1, 0};
+	sm_kv_sort(c.kv, n + 1);
+	table = sm_alias_table_path(aliasfile);
+	if (sm_table_write(table, c.kv, n + 1, &err) < 0) {
+		fprintf(msgs, "%s; table not rebuilt\n", sm_buf_str(&err));
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (c.errors)
+		rc = EX_DATAERR;
+out:
+	fclose(fp); /* also releases the lock */
+	free(table);
+	free(c.kv);
+	sm_buf_free(&c.arena);
+	sm_buf_free(&err);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * router/router.h - turn an address into delivery decisions
+ *
+ * SYNOPSIS
+ *	extern const struct sm_source_type sm_builtin_sources[];
+ *	struct sm_router *sm_router_new(const struct sm_config *cf, struct sm_switch *sw);
+ *	void sm_route(struct sm_router *rt, const char *addr, struct sm_route *out,
+ *	              struct sm_trace *tr);
+ *	void sm_route_print(const struct sm_route *r, FILE *fp);
+ *	int sm_route_exit(const struct sm_route *r);
+ *	void sm_route_free(struct sm_route *r);
+ *	void sm_router_free(struct sm_router *rt);
+ *
+ * DESCRIPTION
+ *	sm_route() resolves one address given on the command line or in SMTP:
+ *	locality (our host names, LocalHostNamesFile), alias expansion through
+ *	the switch (recursion limit MaxAliasRecursion, self-reference, loops,
+ *	duplicate suppression across every address routed by this router, the
+ *	\user escape, :include: files, and file and program targets when reached
+ *	through an alias) and local users through the passwd database. Each
+ *	result is a recipient with mailer, host and user, or an error with an
+ *	enhanced status code and sysexits code. out is filled by sm_route() and
+ *	released by the caller with sm_route_free(). sm_router_new() returns a
+ *	router the caller frees with sm_router_free(); it does not own sw.
+ *
+ *	sm_route_print() writes sendmail's -bv lines ("jun... deliverable:
+ *	mailer local, user jun", "nobody@x... User unknown").
+ *	sm_route_exit() is the sysexits status of the last failure, or EX_OK.
+ *
+ * DIAGNOSTICS
+ *	Failures are results, not log lines: 550 5.1.1 unknown user (EX_NOUSER);
+ *	451 4.3.0 when a source is temporarily failing and 451 4.3.5 when the
+ *	configuration leaves no usable source (EX_TEMPFAIL: the message is
+ *	deferred, never bounced); 554 5.4.6 for alias loops and depth
+ *	(EX_CONFIG); 550 5.7.1 for a file or program given directly (EX_NOPERM);
+ *	451 4.2.4 / 550 5.2.4 for an :include: that cannot be opened
+ *	(transient / permanent); 553 5.1.3 for an address that is too long or
+ *	holds control characters (EX_USAGE).
+ */
+#ifndef SM_ROUTER_H
+#define SM_ROUTER_H
+
+#include <stdio.h>
+
+#include "lib/cfg.h"
+#include "nsswitch/switch.h"
+
+extern const struct sm_source_type sm_builtin_sources[];
+
+struct sm_rcpt {
+	char *addr;	/* as written, printed before "..." */
+	char *mailer;	/* local, esmtp, *file*, prog; NULL for a failure */
+	char *host;	/* NULL when the mailer takes no host */
+	char *user;
+	int exitcode;	/* EX_OK, or the sysexits code of the failure */
+	char *reply;	/* failure: "550 5.1.1 User unknown" */
+};
+
+struct sm_route {
+	size_t count;
+	struct sm_rcpt *r;
+};
+
+struct sm_router;
+
+struct sm_router *sm_router_new(const struct sm_config *cf, struct sm_switch *sw);
+void sm_route(struct sm_router *rt, const char *addr, struct sm_route *out, struct sm_trace *tr);
+void sm_route_print(const struct sm_route *r, FILE *fp);
+int sm_route_exit(const struct sm_route *r);
+void sm_route_free(struct sm_route *r);
+void sm_router_free(struct sm_router *rt);
+
+/* internal to router/: the recipient list under construction */
+struct sm_router_ctx;
+int sm_router_is_local_domain(struct sm_router *rt, const char *domain);
+void sm_split_list(const char *list, void (*fn)(void *ctx, const char *elem), void *ctx);
+
+#endif

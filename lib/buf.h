@@ -31,7 +31,10 @@ struct sm_buf {
 	size_t cap;
 };
 
-#define SM_BUF_INIT {NULL, 0, 0}
+#define SM_BUF_INIT                                                                                          \
+	{                                                                                                    \
+		NULL, 0, 0                                                                                   \
+	}
 
 void sm_buf_add(struct sm_buf *b, const void *p, size_t n);
 void sm_buf_adds(struct sm_buf *b, const char *s);

@@ -60,7 +60,7 @@ static struct sm_setting *sm_config_find(const struct sm_config *cf, const char 
 /* sm_config_check - is value acceptable for the setting's type? */
 static int sm_config_check(const struct sm_setting_def *def, const char *value, struct sm_buf *err)
 {
-	static const char *const bools[] = {"true", "false", "yes", "no", "on", "off", "1", "0", NULL};
+	static const char *const bools[] = { "true", "false", "yes", "no", "on", "off", "1", "0", NULL };
 	const char *p;
 	int i;
 
@@ -84,13 +84,13 @@ static int sm_config_check(const struct sm_setting_def *def, const char *value, 
 		break;
 	}
 	sm_buf_printf(err, "%s: bad value \"%s\" (expected %s)", def->name, value,
-		      def->type == SM_SET_INT ? "a number from 0 to 999999999" : "true or false");
+	              def->type == SM_SET_INT ? "a number from 0 to 999999999" : "true or false");
 	return -1;
 }
 
 /* sm_config_set - set name to value; origin (copied) says where it came from */
 int sm_config_set(struct sm_config *cf, const char *name, const char *value, const char *origin,
-		  struct sm_buf *err)
+                  struct sm_buf *err)
 {
 	struct sm_setting *s = sm_config_find(cf, name);
 
@@ -164,7 +164,7 @@ int sm_config_load(struct sm_config *cf, const char *path, struct sm_buf *err)
 		rc = 0;
 		if (lr.too_long || lr.has_nul) {
 			sm_buf_printf(err, "%s: line %lu: %s", path, lr.lineno,
-				      lr.too_long ? "line too long" : "NUL byte in line");
+			              lr.too_long ? "line too long" : "NUL byte in line");
 			rc = -1;
 			break;
 		}
@@ -241,8 +241,8 @@ int sm_config_bool(const struct sm_config *cf, const char *name)
 {
 	const char *v = sm_config_str(cf, name);
 
-	return strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
-	       strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0;
+	return strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0 ||
+	       strcmp(v, "1") == 0;
 }
 
 /* sm_config_print - print every setting as "Name = value", with where it came from */

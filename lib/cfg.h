@@ -41,9 +41,9 @@
 
 enum sm_setting_type {
 	SM_SET_STRING,
-	SM_SET_PATH,	/* relative values are resolved against the file's directory */
-	SM_SET_INT,	/* a non-negative decimal number */
-	SM_SET_BOOL,	/* true/false/yes/no/on/off/1/0 */
+	SM_SET_PATH, /* relative values are resolved against the file's directory */
+	SM_SET_INT,  /* a non-negative decimal number */
+	SM_SET_BOOL, /* true/false/yes/no/on/off/1/0 */
 };
 
 struct sm_setting_def {
@@ -61,7 +61,7 @@ struct sm_config;
 struct sm_config *sm_config_new(void);
 int sm_config_load(struct sm_config *cf, const char *path, struct sm_buf *err);
 int sm_config_set(struct sm_config *cf, const char *name, const char *value, const char *origin,
-		  struct sm_buf *err);
+                  struct sm_buf *err);
 int sm_config_override(struct sm_config *cf, const char *assignment, struct sm_buf *err);
 const char *sm_config_str(const struct sm_config *cf, const char *name);
 long sm_config_int(const struct sm_config *cf, const char *name);

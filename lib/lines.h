@@ -28,7 +28,7 @@
 
 struct sm_lines {
 	FILE *fp;
-	const char *path;	/* for messages; not owned */
+	const char *path; /* for messages; not owned */
 	unsigned long lineno;
 	size_t max;
 	struct sm_buf line;

@@ -98,8 +98,8 @@ int sm_table_write(const char *path, const struct sm_kv *kv, size_t n, struct sm
 	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 || (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		MDB_val k = {kv[i].klen, (void *)kv[i].key};
-		MDB_val v = {kv[i].vlen, (void *)kv[i].val};
+		MDB_val k = { kv[i].klen, (void *)kv[i].key };
+		MDB_val v = { kv[i].vlen, (void *)kv[i].val };
 
 		if ((rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND)) != 0)
 			goto fail;
@@ -176,7 +176,7 @@ struct sm_table *sm_table_open(const char *path, struct sm_buf *err, int *oserr)
 /* sm_table_get - 1 and the value (owned by t) if found, 0 if not, -1 on error */
 int sm_table_get(struct sm_table *t, const char *key, size_t klen, const char **val, size_t *vlen)
 {
-	MDB_val k = {klen, (void *)key};
+	MDB_val k = { klen, (void *)key };
 	MDB_val v;
 	int rc;
 
@@ -194,8 +194,7 @@ int sm_table_get(struct sm_table *t, const char *key, size_t klen, const char **
 
 /* sm_table_each - call fn for every entry in key order until it returns non-zero */
 int sm_table_each(struct sm_table *t,
-		  int (*fn)(void *ctx, const char *key, size_t klen, const char *val, size_t vlen),
-		  void *ctx)
+                  int (*fn)(void *ctx, const char *key, size_t klen, const char *val, size_t vlen), void *ctx)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -203,8 +202,7 @@ int sm_table_each(struct sm_table *t,
 
 	if (mdb_cursor_open(t->txn, t->dbi, &cur) != 0)
 		return -1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
 		if (fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
 			break;
 	mdb_cursor_close(cur);

@@ -58,8 +58,8 @@ int sm_table_write(const char *path, const struct sm_kv *kv, size_t n, struct sm
 struct sm_table *sm_table_open(const char *path, struct sm_buf *err, int *oserr);
 int sm_table_get(struct sm_table *t, const char *key, size_t klen, const char **val, size_t *vlen);
 int sm_table_each(struct sm_table *t,
-		  int (*fn)(void *ctx, const char *key, size_t klen, const char *val, size_t vlen),
-		  void *ctx);
+                  int (*fn)(void *ctx, const char *key, size_t klen, const char *val, size_t vlen),
+                  void *ctx);
 time_t sm_table_mtime(const struct sm_table *t);
 void sm_table_close(struct sm_table *t);
 

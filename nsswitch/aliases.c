@@ -46,8 +46,8 @@ static int read_physical(struct sm_alias_reader *r, struct sm_buf *b, int *too_l
 }
 
 /* read_logical - one logical line (with continuations) into b */
-static int read_logical(struct sm_alias_reader *r, struct sm_buf *b, int *too_long,
-			unsigned long *lineno, unsigned long *start)
+static int read_logical(struct sm_alias_reader *r, struct sm_buf *b, int *too_long, unsigned long *lineno,
+                        unsigned long *start)
 {
 	int rc, c;
 
@@ -80,10 +80,9 @@ static int read_logical(struct sm_alias_reader *r, struct sm_buf *b, int *too_lo
 }
 
 /* sm_aliases_parse - parse an aliases file (see aliases.h) */
-int sm_aliases_parse(FILE *fp, const char *path, size_t maxline, const struct sm_alias_cb *cb,
-		     int *oserr)
+int sm_aliases_parse(FILE *fp, const char *path, size_t maxline, const struct sm_alias_cb *cb, int *oserr)
 {
-	struct sm_alias_reader r = {fp, maxline, 0};
+	struct sm_alias_reader r = { fp, maxline, 0 };
 	struct sm_buf b = SM_BUF_INIT;
 	unsigned long lineno = 0, first = 0;
 	int skipping = 0;

@@ -37,12 +37,11 @@
 
 struct sm_alias_cb {
 	void (*entry)(void *ctx, const char *key, size_t klen, const char *rhs, size_t rlen,
-		      unsigned long lineno);
+	              unsigned long lineno);
 	void (*error)(void *ctx, unsigned long lineno, const char *msg);
 	void *ctx;
 };
 
-int sm_aliases_parse(FILE *fp, const char *path, size_t maxline, const struct sm_alias_cb *cb,
-		     int *oserr);
+int sm_aliases_parse(FILE *fp, const char *path, size_t maxline, const struct sm_alias_cb *cb, int *oserr);
 
 #endif

@@ -59,8 +59,8 @@ static const char *word_end(const char *p, const char *stop)
 }
 
 /* parse_action - one ACTION word for status st; -1 with a reason if bad */
-static int parse_action(const char *w, size_t len, enum sm_status st, const char *db,
-			enum sm_action *act, struct sm_buf *err)
+static int parse_action(const char *w, size_t len, enum sm_status st, const char *db, enum sm_action *act,
+                        struct sm_buf *err)
 {
 	size_t i;
 
@@ -123,8 +123,9 @@ static int parse_criteria(const char **pp, const char *db, struct sm_nsentry *e,
 		w = p;
 		we = word_end(p, "=]!");
 		if (we == w || sm_status_parse(w, (size_t)(we - w), &st) < 0) {
-			sm_buf_printf(err, "unknown status \"%.*s\" (expected SUCCESS, NOTFOUND, UNAVAIL or TRYAGAIN)",
-				      (int)(we - w > 40 ? 40 : (we == w ? 1 : we - w)), w);
+			sm_buf_printf(
+			    err, "unknown status \"%.*s\" (expected SUCCESS, NOTFOUND, UNAVAIL or TRYAGAIN)",
+			    (int)(we - w > 40 ? 40 : (we == w ? 1 : we - w)), w);
 			return -1;
 		}
 		p = skip_space(we);
@@ -138,7 +139,8 @@ static int parse_criteria(const char **pp, const char *db, struct sm_nsentry *e,
 		if (parse_action(w, (size_t)(we - w), st, db, &act, err) < 0)
 			return -1;
 		if (st == SM_SUCCESS && act == SM_CONTINUE && !negate)
-			sm_log(LOG_WARNING, "%s: SUCCESS=continue has no effect: the first success always wins",
+			sm_log(LOG_WARNING,
+			       "%s: SUCCESS=continue has no effect: the first success always wins",
 			       db ? db : "?");
 		if (negate) {
 			for (i = 0; i < SM_NSTATUS; i++)
@@ -187,7 +189,7 @@ int sm_nsconf_parse_line(const char *line, struct sm_nsdb *db, struct sm_buf *er
 
 		if (*p == '[') {
 			sm_buf_adds(err, db->count ? "two criteria blocks after one source"
-						   : "criteria before the first source");
+			                           : "criteria before the first source");
 			rc = -1;
 			break;
 		}
@@ -244,7 +246,7 @@ static void sm_nsconf_add(struct sm_nsconf *conf, struct sm_nsdb *db)
 
 /* sm_nsconf_take_line - parse one line and store it or report it */
 static void sm_nsconf_take_line(struct sm_nsconf *conf, const char *line, const char *name,
-				unsigned long lineno)
+                                unsigned long lineno)
 {
 	struct sm_buf err = SM_BUF_INIT;
 	struct sm_nsdb db;

@@ -39,11 +39,11 @@
 #include "lib/buf.h"
 #include "nsswitch/status.h"
 
-#define SM_NS_MAXSRC 12		/* sendmail's MAXMAPSTACK */
+#define SM_NS_MAXSRC 12 /* sendmail's MAXMAPSTACK */
 #define SM_NS_MAXLINE 4096
 
 struct sm_nsentry {
-	char *source;			/* as written, e.g. "files" */
+	char *source;                   /* as written, e.g. "files" */
 	enum sm_action act[SM_NSTATUS]; /* indexed by enum sm_status */
 };
 

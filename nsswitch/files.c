@@ -91,8 +91,8 @@ static struct sm_table *files_alias_table(struct sm_files *f, enum sm_status *st
 }
 
 /* files_lookup - answer one key */
-static enum sm_status files_lookup(struct sm_source *src, const char *db, const char *key,
-				   char **value, struct sm_buf *reason)
+static enum sm_status files_lookup(struct sm_source *src, const char *db, const char *key, char **value,
+                                   struct sm_buf *reason)
 {
 	struct sm_files *f = src->priv;
 	enum sm_status st = SM_UNAVAIL;
@@ -129,7 +129,7 @@ static void files_free(void *priv)
 	free(f);
 }
 
-static const struct sm_source_ops files_ops = {files_lookup, files_free};
+static const struct sm_source_ops files_ops = { files_lookup, files_free };
 
 /* sm_files_create - a files source; owned by the caller (the switch) */
 struct sm_source *sm_files_create(const char *name, const struct sm_config *cf, struct sm_buf *err)

@@ -28,8 +28,8 @@
 struct sm_alias_collect {
 	const char *path;
 	FILE *msgs;
-	struct sm_buf arena;	/* key bytes then value bytes of every entry */
-	struct sm_kv *kv;	/* key/val hold offsets into arena until the end */
+	struct sm_buf arena; /* key bytes then value bytes of every entry */
+	struct sm_kv *kv;    /* key/val hold offsets into arena until the end */
 	size_t count, cap;
 	unsigned errors;
 };
@@ -42,7 +42,7 @@ char *sm_alias_table_path(const char *aliasfile)
 
 /* collect_entry - keep a copy of one entry */
 static void collect_entry(void *ctx, const char *key, size_t klen, const char *rhs, size_t rlen,
-			  unsigned long lineno)
+                          unsigned long lineno)
 {
 	struct sm_alias_collect *c = ctx;
 	struct sm_kv *e;
@@ -105,7 +105,7 @@ static size_t dedupe(struct sm_alias_collect *c, struct sm_alias_stats *stats)
 		qsort(dups, ndups, sizeof(*dups), cmp_dup);
 	for (i = 0; i < ndups; i++)
 		fprintf(c->msgs, "%s: line %lu: Warning: duplicate alias name %.*s\n", c->path,
-			dups[i].lineno, (int)dups[i].klen, dups[i].key);
+		        dups[i].lineno, (int)dups[i].klen, dups[i].key);
 	stats->duplicates = (unsigned)ndups;
 	free(dups);
 	return out;
@@ -114,8 +114,8 @@ static size_t dedupe(struct sm_alias_collect *c, struct sm_alias_stats *stats)
 /* sm_newaliases - rebuild the table of aliasfile (see newaliases.h) */
 int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_alias_stats *stats)
 {
-	struct sm_alias_collect c = {aliasfile, msgs, SM_BUF_INIT, NULL, 0, 0, 0};
-	struct sm_alias_cb cb = {collect_entry, collect_error, &c};
+	struct sm_alias_collect c = { aliasfile, msgs, SM_BUF_INIT, NULL, 0, 0, 0 };
+	struct sm_alias_cb cb = { collect_entry, collect_error, &c };
 	struct sm_buf err = SM_BUF_INIT;
 	char *table = NULL;
 	struct stat st;
@@ -136,7 +136,7 @@ int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_a
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		fprintf(msgs, "%s: %s-writable; not rebuilt\n", aliasfile,
-			st.st_mode & S_IWOTH ? "world" : "group");
+		        st.st_mode & S_IWOTH ? "world" : "group");
 		close(fd);
 		return EX_NOPERM;
 	}
@@ -172,7 +172,7 @@ int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_a
 	stats->errors = c.errors;
 	/* the sentinel "@" sorts before every key that can start with a letter or digit */
 	c.kv = sm_realloc(c.kv, (n + 1) * sizeof(*c.kv));
-	c.kv[n] = (struct sm_kv){"@", 1, "@", 1, 0};
+	c.kv[n] = (struct sm_kv){ "@", 1, "@", 1, 0 };
 	sm_kv_sort(c.kv, n + 1);
 	table = sm_alias_table_path(aliasfile);
 	if (sm_table_write(table, c.kv, n + 1, &err) < 0) {

@@ -48,9 +48,9 @@ static enum sm_status libc_getpw(const char *key, char **value, struct sm_buf *r
 		return SM_NOTFOUND;
 	}
 	*value = sm_asprintf("%s:%s:%lu:%lu:%s:%s:%s", pwd.pw_name, pwd.pw_passwd ? pwd.pw_passwd : "",
-			     (unsigned long)pwd.pw_uid, (unsigned long)pwd.pw_gid,
-			     pwd.pw_gecos ? pwd.pw_gecos : "", pwd.pw_dir ? pwd.pw_dir : "",
-			     pwd.pw_shell ? pwd.pw_shell : "");
+	                     (unsigned long)pwd.pw_uid, (unsigned long)pwd.pw_gid,
+	                     pwd.pw_gecos ? pwd.pw_gecos : "", pwd.pw_dir ? pwd.pw_dir : "",
+	                     pwd.pw_shell ? pwd.pw_shell : "");
 	free(buf);
 	return SM_SUCCESS;
 }
@@ -85,7 +85,7 @@ static enum sm_status libc_file(const char *path, const char *key, char **value,
 
 /* libc_lookup - answer the passwd database */
 static enum sm_status libc_lookup(struct sm_source *src, const char *db, const char *key, char **value,
-				  struct sm_buf *reason)
+                                  struct sm_buf *reason)
 {
 	struct sm_libc *l = src->priv;
 
@@ -107,7 +107,7 @@ static void libc_free(void *priv)
 	free(l);
 }
 
-static const struct sm_source_ops libc_ops = {libc_lookup, libc_free};
+static const struct sm_source_ops libc_ops = { libc_lookup, libc_free };
 
 /* sm_libc_create - the libc source; owned by the switch */
 struct sm_source *sm_libc_create(const char *name, const struct sm_config *cf, struct sm_buf *err)

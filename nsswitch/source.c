@@ -25,8 +25,8 @@ struct sm_source *sm_source_alloc(const struct sm_source_ops *ops, const char *n
 }
 
 /* unavail_lookup - every lookup fails with the stored reason */
-static enum sm_status unavail_lookup(struct sm_source *src, const char *db, const char *key,
-				     char **value, struct sm_buf *reason)
+static enum sm_status unavail_lookup(struct sm_source *src, const char *db, const char *key, char **value,
+                                     struct sm_buf *reason)
 {
 	(void)db;
 	(void)key;
@@ -35,7 +35,7 @@ static enum sm_status unavail_lookup(struct sm_source *src, const char *db, cons
 	return SM_UNAVAIL;
 }
 
-static const struct sm_source_ops unavail_ops = {unavail_lookup, free};
+static const struct sm_source_ops unavail_ops = { unavail_lookup, free };
 
 /* sm_source_unavail - a stand-in that answers UNAVAIL with reason; caller frees */
 struct sm_source *sm_source_unavail(const char *name, const char *reason)

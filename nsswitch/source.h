@@ -42,7 +42,7 @@ struct sm_source;
 
 struct sm_source_ops {
 	enum sm_status (*lookup)(struct sm_source *src, const char *db, const char *key, char **value,
-				 struct sm_buf *reason);
+	                         struct sm_buf *reason);
 	void (*free)(void *priv);
 };
 

@@ -32,7 +32,7 @@ const char *sm_status_name(enum sm_status st)
 /* sm_status_parse - word (len bytes, any case) to a status; -1 if unknown */
 int sm_status_parse(const char *word, size_t len, enum sm_status *st)
 {
-	static const enum sm_status all[] = {SM_SUCCESS, SM_NOTFOUND, SM_UNAVAIL, SM_TRYAGAIN};
+	static const enum sm_status all[] = { SM_SUCCESS, SM_NOTFOUND, SM_UNAVAIL, SM_TRYAGAIN };
 	size_t i;
 
 	for (i = 0; i < SM_NSTATUS; i++) {

@@ -24,7 +24,7 @@ struct sm_switch {
 	const struct sm_source_type *types;
 	struct sm_nsconf *conf;
 	size_t ndefaults;
-	struct sm_nsdb *defaults;	/* chains built from the built-in defaults */
+	struct sm_nsdb *defaults; /* chains built from the built-in defaults */
 	size_t nsources;
 	struct sm_source **sources;
 };
@@ -34,16 +34,16 @@ static const struct {
 	const char *db;
 	const char *line;
 } sm_default_chains[] = {
-	{"aliases", "aliases: files"},
-	{"hosts", "hosts: files dns"},
-	{"sendmailvars", "sendmailvars: files"},
-	{"passwd", "passwd: libc"},
-	{NULL, "files"},
+	{ "aliases", "aliases: files" },
+	{ "hosts", "hosts: files dns" },
+	{ "sendmailvars", "sendmailvars: files" },
+	{ "passwd", "passwd: libc" },
+	{ NULL, "files" },
 };
 
 /* sm_switch_new - a switch over conf (taken over, may be NULL); free with sm_switch_free */
 struct sm_switch *sm_switch_new(const struct sm_config *cf, const struct sm_source_type *types,
-				struct sm_nsconf *conf)
+                                struct sm_nsconf *conf)
 {
 	struct sm_switch *sw = sm_calloc(1, sizeof(*sw));
 
@@ -182,7 +182,7 @@ static int sm_db_folds_case(const char *db)
 
 /* sm_answer_set - record the outcome */
 static enum sm_status sm_answer_set(struct sm_answer *ans, enum sm_status st, const char *source,
-				    const char *reason)
+                                    const char *reason)
 {
 	ans->status = st;
 	free(ans->source);
@@ -194,7 +194,7 @@ static enum sm_status sm_answer_set(struct sm_answer *ans, enum sm_status st, co
 
 /* sm_switch_lookup - ask db for key through its chain (see switch.h) */
 enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char *key, size_t keylen,
-				struct sm_answer *ans, struct sm_trace *tr)
+                                struct sm_answer *ans, struct sm_trace *tr)
 {
 	const struct sm_nsdb *chain;
 	const char *bad = sm_key_check(key, keylen);
@@ -259,8 +259,8 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 				}
 			} else if (!src->unavail_logged) {
 				src->unavail_logged = 1;
-				sm_log(LOG_WARNING, "source %s unavailable for %s (%s); skipped", src->name, db,
-				       reason.len ? sm_buf_str(&reason) : "no reason given");
+				sm_log(LOG_WARNING, "source %s unavailable for %s (%s); skipped", src->name,
+				       db, reason.len ? sm_buf_str(&reason) : "no reason given");
 			}
 			if (tmp_source == NULL) {
 				tmp_source = sm_strdup(src->name);
@@ -279,8 +279,7 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 	else if (answered)
 		sm_answer_set(ans, SM_NOTFOUND, tmp_source, tmp_reason);
 	else
-		sm_answer_set(ans, SM_UNAVAIL, tmp_source,
-			      tmp_source ? tmp_reason : "no source configured");
+		sm_answer_set(ans, SM_UNAVAIL, tmp_source, tmp_source ? tmp_reason : "no source configured");
 done:
 	free(tmp_source);
 	free(tmp_reason);

@@ -58,18 +58,18 @@
 
 struct sm_answer {
 	enum sm_status status;
-	char *value;	/* SUCCESS only */
-	char *source;	/* the source that decided, or NULL */
-	char *reason;	/* native reason when not SUCCESS, or NULL */
+	char *value;  /* SUCCESS only */
+	char *source; /* the source that decided, or NULL */
+	char *reason; /* native reason when not SUCCESS, or NULL */
 };
 
 struct sm_switch;
 
 struct sm_switch *sm_switch_open(const struct sm_config *cf, const struct sm_source_type *types);
 struct sm_switch *sm_switch_new(const struct sm_config *cf, const struct sm_source_type *types,
-				struct sm_nsconf *conf);
+                                struct sm_nsconf *conf);
 enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char *key, size_t keylen,
-				struct sm_answer *ans, struct sm_trace *tr);
+                                struct sm_answer *ans, struct sm_trace *tr);
 const struct sm_nsdb *sm_switch_chain(struct sm_switch *sw, const char *db);
 void sm_answer_free(struct sm_answer *ans);
 void sm_switch_free(struct sm_switch *sw);

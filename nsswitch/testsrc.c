@@ -50,7 +50,7 @@ static char *next_word(char **pp)
 
 /* test_lookup - answer from the fixture */
 static enum sm_status test_lookup(struct sm_source *src, const char *db, const char *key, char **value,
-				  struct sm_buf *reason)
+                                  struct sm_buf *reason)
 {
 	struct sm_test *t = src->priv;
 	const struct sm_test_answer *hit = NULL;
@@ -71,7 +71,7 @@ static enum sm_status test_lookup(struct sm_source *src, const char *db, const c
 	if (hit == NULL)
 		return SM_NOTFOUND;
 	if (hit->delay_ms > 0) {
-		struct timespec ts = {hit->delay_ms / 1000, (hit->delay_ms % 1000) * 1000000L};
+		struct timespec ts = { hit->delay_ms / 1000, (hit->delay_ms % 1000) * 1000000L };
 
 		while (nanosleep(&ts, &ts) < 0)
 			;
@@ -98,7 +98,7 @@ static void test_free(void *priv)
 	free(t);
 }
 
-static const struct sm_source_ops test_ops = {test_lookup, test_free};
+static const struct sm_source_ops test_ops = { test_lookup, test_free };
 
 /* sm_test_create - a test source reading its answers from TestSourceFile; owned by the switch */
 struct sm_source *sm_test_create(const char *name, const struct sm_config *cf, struct sm_buf *err)
@@ -128,9 +128,10 @@ struct sm_source *sm_test_create(const char *name, const struct sm_config *cf, s
 		key = next_word(&p);
 		status = next_word(&p);
 		at = status ? strchr(status, '@') : NULL;
-		if (status == NULL || sm_status_parse(status, at ? (size_t)(at - status) : strlen(status), &st) < 0) {
+		if (status == NULL ||
+		    sm_status_parse(status, at ? (size_t)(at - status) : strlen(status), &st) < 0) {
 			sm_buf_printf(err, "%s: line %lu: expected SOURCE DATABASE KEY STATUS [TEXT]", path,
-				      lr.lineno);
+			              lr.lineno);
 			break;
 		}
 		if (strcmp(srcname, name) != 0)

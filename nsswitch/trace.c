@@ -28,8 +28,8 @@ static struct sm_trace_entry *sm_trace_grow(struct sm_trace *tr)
 }
 
 /* sm_trace_add - record one source consulted */
-void sm_trace_add(struct sm_trace *tr, const char *db, const char *key, const char *source,
-		  enum sm_status st, const char *reason, double ms, enum sm_action act)
+void sm_trace_add(struct sm_trace *tr, const char *db, const char *key, const char *source, enum sm_status st,
+                  const char *reason, double ms, enum sm_action act)
 {
 	struct sm_trace_entry *e;
 
@@ -75,7 +75,7 @@ void sm_trace_print(const struct sm_trace *tr, FILE *fp, const char *indent)
 			continue;
 		}
 		fprintf(fp, "%s%s \"%s\": %s -> %s", indent, e->db, e->key, e->source,
-			sm_status_name(e->status));
+		        sm_status_name(e->status));
 		if (e->reason)
 			fprintf(fp, " (%s)", e->reason);
 		fprintf(fp, " in %.3f ms; %s\n", e->ms, sm_action_name(e->action));

@@ -26,11 +26,11 @@
 #include "nsswitch/status.h"
 
 struct sm_trace_entry {
-	char *db;	/* NULL for a note */
+	char *db; /* NULL for a note */
 	char *key;
 	char *source;
 	enum sm_status status;
-	char *reason;	/* NULL when the source said nothing */
+	char *reason; /* NULL when the source said nothing */
 	double ms;
 	enum sm_action action;
 };
@@ -41,10 +41,13 @@ struct sm_trace {
 	struct sm_trace_entry *e;
 };
 
-#define SM_TRACE_INIT {0, 0, NULL}
+#define SM_TRACE_INIT                                                                                        \
+	{                                                                                                    \
+		0, 0, NULL                                                                                   \
+	}
 
-void sm_trace_add(struct sm_trace *tr, const char *db, const char *key, const char *source,
-		  enum sm_status st, const char *reason, double ms, enum sm_action act);
+void sm_trace_add(struct sm_trace *tr, const char *db, const char *key, const char *source, enum sm_status st,
+                  const char *reason, double ms, enum sm_action act);
 void sm_trace_note(struct sm_trace *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sm_trace_print(const struct sm_trace *tr, FILE *fp, const char *indent);
 void sm_trace_free(struct sm_trace *tr);

@@ -28,15 +28,15 @@
 #include "nsswitch/passwd.h"
 #include "router/router.h"
 
-#define SM_ADDR_MAX 256		/* RFC 5321 path limit */
+#define SM_ADDR_MAX 256 /* RFC 5321 path limit */
 #define SM_INCLUDE_LINE_MAX 65536
 
 struct sm_router {
 	const struct sm_config *cf;
 	struct sm_switch *sw;
-	char *hostname;		/* fully qualified */
+	char *hostname; /* fully qualified */
 	char *shortname;
-	char **names;		/* other local names */
+	char **names; /* other local names */
 	size_t nnames;
 	long maxdepth;
 	/* duplicate suppression: an open-addressing set of "mailer host user" keys */
@@ -45,8 +45,8 @@ struct sm_router {
 };
 
 enum sm_via {
-	SM_VIA_DIRECT,	/* command line or SMTP */
-	SM_VIA_ALIAS,	/* an alias value or an :include: file */
+	SM_VIA_DIRECT, /* command line or SMTP */
+	SM_VIA_ALIAS,  /* an alias value or an :include: file */
 };
 
 struct sm_router_ctx {
@@ -56,7 +56,7 @@ struct sm_router_ctx {
 	size_t produced;
 	size_t loops;
 	size_t depth;
-	char *stack[64];	/* alias names being expanded, outermost first */
+	char *stack[64]; /* alias names being expanded, outermost first */
 	enum sm_via via;
 };
 
@@ -186,7 +186,7 @@ static struct sm_rcpt *push(struct sm_route *out, const char *addr)
 
 /* deliverable - record a recipient unless an identical one was already routed */
 static void deliverable(struct sm_router_ctx *c, const char *addr, const char *mailer, const char *host,
-			const char *user)
+                        const char *user)
 {
 	char *key = sm_asprintf("%s %s %s", mailer, host ? host : "", user);
 	struct sm_rcpt *r;
@@ -217,16 +217,16 @@ static void failed(struct sm_router_ctx *c, const char *addr, int exitcode, cons
 
 /* lookup_failed - the reply for a lookup that neither found nor ruled out */
 static void lookup_failed(struct sm_router_ctx *c, const char *addr, const char *what,
-			  const struct sm_answer *ans)
+                          const struct sm_answer *ans)
 {
 	char *reply;
 
 	if (ans->status == SM_TRYAGAIN)
 		reply = sm_asprintf("451 4.3.0 %s temporarily unavailable (%s: %s)", what,
-				    ans->source ? ans->source : "?", ans->reason ? ans->reason : "no reason");
+		                    ans->source ? ans->source : "?", ans->reason ? ans->reason : "no reason");
 	else
-		reply = sm_asprintf("451 4.3.5 %s unavailable (%s: %s)", what, ans->source ? ans->source : "?",
-				    ans->reason ? ans->reason : "no reason");
+		reply = sm_asprintf("451 4.3.5 %s unavailable (%s: %s)", what,
+		                    ans->source ? ans->source : "?", ans->reason ? ans->reason : "no reason");
 	failed(c, addr, EX_TEMPFAIL, reply);
 	free(reply);
 }
@@ -254,7 +254,7 @@ static void local_user(struct sm_router_ctx *c, const char *addr, const char *us
 struct sm_list_ctx {
 	struct sm_router_ctx *c;
 	size_t depth;
-	const char *parent;	/* lower-cased alias name being expanded, or NULL */
+	const char *parent; /* lower-cased alias name being expanded, or NULL */
 	int selfref;
 };
 
@@ -284,15 +284,16 @@ static void list_elem(void *ctx, const char *elem)
 /* include_file - expand the addresses listed in an :include: file */
 static void include_file(struct sm_router_ctx *c, const char *addr, const char *path, size_t depth)
 {
-	struct sm_list_ctx lc = {c, depth + 1, NULL, 0};
+	struct sm_list_ctx lc = { c, depth + 1, NULL, 0 };
 	struct stat st;
 	struct sm_lines lr;
 	char *reply;
 	int oserr, rc;
 
 	if (sm_lines_open(&lr, path, SM_INCLUDE_LINE_MAX, &oserr) < 0) {
-		reply = sm_asprintf("%s Cannot open %s: %s",
-				    sm_errno_transient(oserr) ? "451 4.2.4" : "550 5.2.4", path, strerror(oserr));
+		reply =
+		    sm_asprintf("%s Cannot open %s: %s",
+		                sm_errno_transient(oserr) ? "451 4.2.4" : "550 5.2.4", path, strerror(oserr));
 		failed(c, addr, sm_errno_transient(oserr) ? EX_TEMPFAIL : EX_UNAVAILABLE, reply);
 		free(reply);
 		return;
@@ -367,14 +368,15 @@ static int expand_alias(struct sm_router_ctx *c, const char *addr, const char *u
 	switch (sm_switch_lookup(c->rt->sw, "aliases", key, strlen(key), &ans, c->tr)) {
 	case SM_SUCCESS:
 		if ((long)depth >= c->rt->maxdepth || c->depth >= sizeof(c->stack) / sizeof(c->stack[0])) {
-			reply = sm_asprintf("554 5.4.6 aliasing/forwarding loop broken (%zu aliases deep; %ld max)",
-					    depth + 1, c->rt->maxdepth);
+			reply = sm_asprintf(
+			    "554 5.4.6 aliasing/forwarding loop broken (%zu aliases deep; %ld max)",
+			    depth + 1, c->rt->maxdepth);
 			failed(c, addr, EX_CONFIG, reply);
 			free(reply);
 			break;
 		}
 		sm_trace_note(c->tr, "%s... aliased to %s", addr, ans.value);
-		lc = (struct sm_list_ctx){c, depth + 1, key, 0};
+		lc = (struct sm_list_ctx){ c, depth + 1, key, 0 };
 		c->stack[c->depth++] = key;
 		sm_split_list(ans.value, list_elem, &lc);
 		c->depth--;
@@ -496,8 +498,8 @@ void sm_route_print(const struct sm_route *r, FILE *fp)
 		if (x->mailer == NULL)
 			fprintf(fp, "%s... %s\n", x->addr, reply_text(x->reply));
 		else if (x->host)
-			fprintf(fp, "%s... deliverable: mailer %s, host %s, user %s\n", x->addr, x->mailer, x->host,
-				x->user);
+			fprintf(fp, "%s... deliverable: mailer %s, host %s, user %s\n", x->addr, x->mailer,
+			        x->host, x->user);
 		else
 			fprintf(fp, "%s... deliverable: mailer %s, user %s\n", x->addr, x->mailer, x->user);
 	}

@@ -48,12 +48,12 @@
 extern const struct sm_source_type sm_builtin_sources[];
 
 struct sm_rcpt {
-	char *addr;	/* as written, printed before "..." */
-	char *mailer;	/* local, esmtp, *file*, prog; NULL for a failure */
-	char *host;	/* NULL when the mailer takes no host */
+	char *addr;   /* as written, printed before "..." */
+	char *mailer; /* local, esmtp, *file*, prog; NULL for a failure */
+	char *host;   /* NULL when the mailer takes no host */
 	char *user;
-	int exitcode;	/* EX_OK, or the sysexits code of the failure */
-	char *reply;	/* failure: "550 5.1.1 User unknown" */
+	int exitcode; /* EX_OK, or the sysexits code of the failure */
+	char *reply;  /* failure: "550 5.1.1 User unknown" */
 };
 
 struct sm_route {

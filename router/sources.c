@@ -16,12 +16,8 @@
 #include "router/router.h"
 
 const struct sm_source_type sm_builtin_sources[] = {
-	{"files", 0, sm_files_create},
-	{"libc", 0, sm_libc_create},
-	{"nis", 0, sm_nis_create},
-	{"nisplus", 0, sm_nisplus_create},
-	{"ldap", 0, sm_ldap_create},
-	{"dns", 0, sm_dns_create},
-	{"test", 1, sm_test_create},
-	{NULL, 0, NULL},
+	{ "files", 0, sm_files_create }, { "libc", 0, sm_libc_create },
+	{ "nis", 0, sm_nis_create },     { "nisplus", 0, sm_nisplus_create },
+	{ "ldap", 0, sm_ldap_create },   { "dns", 0, sm_dns_create },
+	{ "test", 1, sm_test_create },   { NULL, 0, NULL },
 };

@@ -19,7 +19,7 @@
 
 /* sm_cmd_config - defaults, file, then -O overrides (see cmdline.h) */
 int sm_cmd_config(struct sm_config **cfp, const char *path, int explicit_path, char **overrides,
-		  size_t noverrides)
+                  size_t noverrides)
 {
 	struct sm_config *cf = sm_config_new();
 	struct sm_buf err = SM_BUF_INIT;

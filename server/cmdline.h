@@ -25,6 +25,6 @@
 #define SM_DEFAULT_CONF "/etc/mail/switchmail.conf"
 
 int sm_cmd_config(struct sm_config **cfp, const char *path, int explicit_path, char **overrides,
-		  size_t noverrides);
+                  size_t noverrides);
 
 #endif

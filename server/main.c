@@ -41,8 +41,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: switchmail [-C file] [-O Name=value] [-v] -bv [address ...]\n"
-			"       switchmail [-C file] [-O Name=value] -bi\n"
-			"       switchmail [-C file] [-O Name=value] -bC\n");
+	                "       switchmail [-C file] [-O Name=value] -bi\n"
+	                "       switchmail [-C file] [-O Name=value] -bC\n");
 	return EX_USAGE;
 }
 
@@ -50,7 +50,7 @@ static int usage(void)
 static int verify_one(struct sm_router *rt, const char *addr, int verbose)
 {
 	struct sm_trace tr = SM_TRACE_INIT;
-	struct sm_route r = {0, NULL};
+	struct sm_route r = { 0, NULL };
 	int rc;
 
 	sm_route(rt, addr, &r, verbose ? &tr : NULL);

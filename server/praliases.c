@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 			file = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: praliases [-C file] [-O Name=value] [-f aliasfile] [key ...]\n");
+			fprintf(stderr,
+			        "usage: praliases [-C file] [-O Name=value] [-f aliasfile] [key ...]\n");
 			free(overrides);
 			return EX_USAGE;
 		}

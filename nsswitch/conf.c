@@ -91,7 +91,10 @@ static int parse_action(const char *w, size_t len, enum sm_status st, const char
 		sm_buf_printf(err, "action %.*s is only allowed for TRYAGAIN", (int)len, w);
 		return -1;
 	}
-	sm_buf_printf(err, "unknown action \"%.*s\"", (int)(len > 40 ? 40 : len), w);
+	if (len == 0)
+		sm_buf_printf(err, "missing action after %s=", sm_status_name(st));
+	else
+		sm_buf_printf(err, "unknown action \"%.*s\"", (int)(len > 40 ? 40 : len), w);
 	return -1;
 }
 

@@ -1,2 +1,83 @@
 #!/bin/sh
-echo 1..0
+# tests/badinput.sh - bad input gets a clear message, a sensible status and no crash
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+sm_setup
+
+# an alias line of 10 MB (over MaxAliasLineLength, 8 MiB by default)
+{
+	printf 'before: jun\n'
+	printf 'huge: '
+	head -c 10485760 /dev/zero | tr '\0' 'a'
+	printf '\nafter: kim\n'
+} >"$T/aliases"
+run "$NEWALIASES" -C "$CONF"
+is "$rc" 65 "10 MB alias line: EX_DATAERR"
+like "$T/err" "^$T/aliases: line 2: alias line too long$" "10 MB alias line: named with file and line"
+is "$(cat "$T/out")" "$T/aliases: 2 aliases, longest 3 bytes, 17 bytes total" "10 MB alias line: the other entries are kept"
+run "$NEWALIASES" -C "$CONF" -O MaxAliasLineLength=20000000
+is "$rc" 0 "10 MB alias line is accepted under a larger MaxAliasLineLength"
+run "$PRALIASES" -C "$CONF" huge
+is "$(wc -c <"$T/out" | tr -d ' ')" 10485766 "and stored whole"
+
+# a NUL byte inside an entry
+printf 'good: jun\nnul: ki\000m\nalso: kim\n' >"$T/aliases"
+run "$NEWALIASES" -C "$CONF"
+is "$rc" 65 "NUL byte: EX_DATAERR"
+like "$T/err" "^$T/aliases: line 2: NUL byte in line$" "NUL byte: named with file and line"
+run "$PRALIASES" -C "$CONF" nul also
+is "$(cat "$T/out")" "nul: No such key
+also:kim" "NUL byte: only that entry is dropped"
+
+# unreadable aliases file (as an unprivileged user when we are root)
+printf 'a: jun\n' >"$T/aliases"
+chmod 000 "$T/aliases"
+if [ "$(id -u)" -eq 0 ]; then
+	drop="setpriv --reuid=65534 --regid=65534 --clear-groups"
+else
+	drop=""
+fi
+run $drop "$NEWALIASES" -C "$CONF"
+is "$rc" 66 "unreadable aliases file: EX_NOINPUT"
+like "$T/err" "Cannot open $T/aliases: Permission denied" "unreadable aliases file: the reason"
+chmod 644 "$T/aliases"
+
+# an :include: that cannot be read
+printf 'secret: jun\n' >"$T/list"
+chmod 000 "$T/list"
+printf 'inc: :include:%s\n' "$T/list" >"$T/aliases"
+"$NEWALIASES" -C "$CONF" >/dev/null
+run $drop "$SM" -C "$CONF" -bv inc
+is "$(cat "$T/out")" ":include:$T/list... Cannot open $T/list: Permission denied" "unreadable :include: is reported"
+is "$rc" 69 "unreadable :include: is a permanent failure"
+chmod 644 "$T/list"
+
+# garbage in nsswitch.conf
+printf 'aliases: files\n' >"$T/aliases.ok"
+head -c 3000 /dev/urandom | tr -d '\n' >"$T/nsswitch.conf"
+printf '\n[[[ ]]] : = !\naliases files [NOTFOUND=\nhosts: files [!SUCCESS\n' >>"$T/nsswitch.conf"
+printf 'jun: kim\n' >"$T/aliases"
+"$NEWALIASES" -C "$CONF" >/dev/null
+run "$SM" -C "$CONF" -bv jun
+is "$(cat "$T/out")" "kim... deliverable: mailer local, user kim" "garbage nsswitch.conf: aliases keeps its default"
+like "$T/err" "nsswitch.conf: line 3: missing action after NOTFOUND=; database aliases keeps its default" "garbage nsswitch.conf: named with file and line"
+is "$rc" 0 "garbage nsswitch.conf: no crash"
+printf 'aliases: files\n' >"$T/nsswitch.conf"
+
+# a key of 100 KB on the command line
+key=$(head -c 102400 /dev/zero | tr '\0' 'x')
+run "$SM" -C "$CONF" -bv "$key"
+is "$rc" 64 "100 KB address: EX_USAGE"
+like "$T/out" '^x{80}\.\.\.\.\.\. Address too long$' "100 KB address: a short, clear message"
+run "$PRALIASES" -C "$CONF" "$key"
+like "$T/out" 'No such key$' "100 KB key to praliases: not found, no crash"
+
+# control characters in an address
+run "$SM" -C "$CONF" -bv "$(printf 'jun\rkim')"
+is "$rc" 64 "CR in an address: EX_USAGE"
+like "$T/out" 'jun\\x0dkim\.\.\. Invalid control character in address' "CR in an address: shown escaped"
+
+# an aliases file that is a directory
+run "$NEWALIASES" -C "$CONF" -O AliasFile="$T"
+is "$rc" 77 "aliases file that is a directory: refused"
+
+done_testing

@@ -170,10 +170,23 @@ int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_a
 	}
 	stats->count = n;
 	stats->errors = c.errors;
-	/* the sentinel "@" sorts before every key that can start with a letter or digit */
-	c.kv = sm_realloc(c.kv, (n + 1) * sizeof(*c.kv));
-	c.kv[n] = (struct sm_kv){ "@", 1, "@", 1, 0 };
-	sm_kv_sort(c.kv, n + 1);
+	/* insert the sentinel "@" in its place among the sorted entries */
+	{
+		struct sm_kv at = { "@", 1, "@", 1, 0 };
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (sm_kv_cmp_key(&c.kv[mid], &at) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		c.kv = sm_realloc(c.kv, (n + 1) * sizeof(*c.kv));
+		memmove(&c.kv[lo + 1], &c.kv[lo], (n - lo) * sizeof(*c.kv));
+		c.kv[lo] = at;
+	}
 	table = sm_alias_table_path(aliasfile);
 	if (sm_table_write(table, c.kv, n + 1, &err) < 0) {
 		fprintf(msgs, "%s; table not rebuilt\n", sm_buf_str(&err));

@@ -192,6 +192,21 @@ static enum sm_status sm_answer_set(struct sm_answer *ans, enum sm_status st, co
 	return st;
 }
 
+/* the source whose answer explains an unsuccessful outcome */
+struct sm_blame {
+	char *source;
+	char *reason;
+};
+
+/* blame - make source (and its reason) the explanation of the outcome */
+static void blame(struct sm_blame *who, const char *source, struct sm_buf *reason)
+{
+	free(who->source);
+	free(who->reason);
+	who->source = sm_strdup(source);
+	who->reason = sm_strdup(sm_buf_str(reason));
+}
+
 /* sm_switch_lookup - ask db for key through its chain (see switch.h) */
 enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char *key, size_t keylen,
                                 struct sm_answer *ans, struct sm_trace *tr)
@@ -199,8 +214,7 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 	const struct sm_nsdb *chain;
 	const char *bad = sm_key_check(key, keylen);
 	struct sm_buf reason = SM_BUF_INIT;
-	char *tmp_reason = NULL;
-	char *tmp_source = NULL;
+	struct sm_blame who = { NULL, NULL };
 	int tryagain = 0, answered = 0, stopped_unavail = 0;
 	char *nkey;
 	size_t i;
@@ -234,38 +248,23 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 			goto done;
 		case SM_NOTFOUND:
 			answered = 1;
-			if (!tryagain) {
-				free(tmp_source);
-				free(tmp_reason);
-				tmp_source = sm_strdup(src->name);
-				tmp_reason = sm_strdup(sm_buf_str(&reason));
-			}
+			if (!tryagain)
+				blame(&who, src->name, &reason);
 			break;
 		case SM_TRYAGAIN:
 			tryagain = 1;
-			free(tmp_source);
-			free(tmp_reason);
-			tmp_source = sm_strdup(src->name);
-			tmp_reason = sm_strdup(sm_buf_str(&reason));
+			blame(&who, src->name, &reason);
 			break;
 		case SM_UNAVAIL:
-			if (act == SM_RETURN) {
+			if (act == SM_RETURN)
 				stopped_unavail = 1;
-				if (!tryagain) {
-					free(tmp_source);
-					free(tmp_reason);
-					tmp_source = sm_strdup(src->name);
-					tmp_reason = sm_strdup(sm_buf_str(&reason));
-				}
-			} else if (!src->unavail_logged) {
+			else if (!src->unavail_logged) {
 				src->unavail_logged = 1;
 				sm_log(LOG_WARNING, "source %s unavailable for %s (%s); skipped", src->name,
 				       db, reason.len ? sm_buf_str(&reason) : "no reason given");
 			}
-			if (tmp_source == NULL) {
-				tmp_source = sm_strdup(src->name);
-				tmp_reason = sm_strdup(sm_buf_str(&reason));
-			}
+			if ((act == SM_RETURN && !tryagain) || who.source == NULL)
+				blame(&who, src->name, &reason);
 			break;
 		}
 		free(value);
@@ -273,16 +272,16 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 			break;
 	}
 	if (tryagain)
-		sm_answer_set(ans, SM_TRYAGAIN, tmp_source, tmp_reason);
+		sm_answer_set(ans, SM_TRYAGAIN, who.source, who.reason);
 	else if (stopped_unavail)
-		sm_answer_set(ans, SM_UNAVAIL, tmp_source, tmp_reason);
+		sm_answer_set(ans, SM_UNAVAIL, who.source, who.reason);
 	else if (answered)
-		sm_answer_set(ans, SM_NOTFOUND, tmp_source, tmp_reason);
+		sm_answer_set(ans, SM_NOTFOUND, who.source, who.reason);
 	else
-		sm_answer_set(ans, SM_UNAVAIL, tmp_source, tmp_source ? tmp_reason : "no source configured");
+		sm_answer_set(ans, SM_UNAVAIL, who.source, who.source ? who.reason : "no source configured");
 done:
-	free(tmp_source);
-	free(tmp_reason);
+	free(who.source);
+	free(who.reason);
 	free(nkey);
 	sm_buf_free(&reason);
 	return ans->status;

@@ -111,7 +111,7 @@ int sm_config_set(struct sm_config *cf, const char *name, const char *value, con
 int sm_config_override(struct sm_config *cf, const char *assignment, struct sm_buf *err)
 {
 	const char *eq = strchr(assignment, '=');
-	char *name;
+	char *name, *value;
 	int rc;
 
 	if (eq == NULL || eq == assignment) {
@@ -121,7 +121,13 @@ int sm_config_override(struct sm_config *cf, const char *assignment, struct sm_b
 	name = sm_strndup(assignment, (size_t)(eq - assignment));
 	while (*name && isspace((unsigned char)name[strlen(name) - 1]))
 		name[strlen(name) - 1] = '\0';
-	rc = sm_config_set(cf, name, eq + 1, "command line", err);
+	for (eq++; isspace((unsigned char)*eq);)
+		eq++;
+	value = sm_strdup(eq);
+	while (*value && isspace((unsigned char)value[strlen(value) - 1]))
+		value[strlen(value) - 1] = '\0';
+	rc = sm_config_set(cf, name, value, "command line", err);
+	free(value);
 	if (rc < 0) {
 		struct sm_buf msg = SM_BUF_INIT;
 
@@ -210,7 +216,7 @@ int sm_config_load(struct sm_config *cf, const char *path, struct sm_buf *err)
 	}
 	if (rc > 0)
 		rc = 0;
-	if (rc == 0 && lr.err) {
+	if (lr.err && err->len == 0) {
 		sm_buf_printf(err, "%s: %s", path, strerror(lr.err));
 		rc = -1;
 	}

@@ -53,6 +53,8 @@ static int sm_kv_cmp(const void *pa, const void *pb)
 /* sm_kv_sort - sort into table order */
 void sm_kv_sort(struct sm_kv *kv, size_t n)
 {
+	if (n < 2)
+		return;
 	qsort(kv, n, sizeof(*kv), sm_kv_cmp);
 }
 

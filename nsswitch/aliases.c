@@ -57,7 +57,7 @@ static int read_logical(struct sm_alias_reader *r, struct sm_buf *b, int *too_lo
 	if (rc <= 0)
 		return rc;
 	*start = ++(*lineno);
-	for (;;) {
+	while (b->len > 0) { /* a blank line ends an entry and continues nothing */
 		if (b->len > 0 && b->data[b->len - 1] == '\\') {
 			b->len--; /* backslash-newline: join directly */
 		} else {

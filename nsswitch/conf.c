@@ -247,6 +247,20 @@ static void sm_nsconf_add(struct sm_nsconf *conf, struct sm_nsdb *db)
 	conf->db[conf->count++] = *db;
 }
 
+/* sm_nsconf_remove - forget an earlier line for db, so that it has its default */
+static void sm_nsconf_remove(struct sm_nsconf *conf, const char *db)
+{
+	size_t i;
+
+	for (i = 0; i < conf->count; i++) {
+		if (strcmp(conf->db[i].name, db) == 0) {
+			sm_nsdb_clear(&conf->db[i]);
+			conf->db[i] = conf->db[--conf->count];
+			return;
+		}
+	}
+}
+
 /* sm_nsconf_take_line - parse one line and store it or report it */
 static void sm_nsconf_take_line(struct sm_nsconf *conf, const char *line, const char *name,
                                 unsigned long lineno)
@@ -261,6 +275,8 @@ static void sm_nsconf_take_line(struct sm_nsconf *conf, const char *line, const 
 	}
 	if (rc < 0) {
 		conf->errors++;
+		if (db.name)
+			sm_nsconf_remove(conf, db.name);
 		if (db.name) {
 			char *pname = sm_printable(db.name, strlen(db.name), 64);
 

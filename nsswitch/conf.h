@@ -30,7 +30,9 @@
  *	sm_nsconf_read() returns NULL with *oserr set when the file cannot be
  *	read. A bad line is logged as "FILE: line N: reason; database DB keeps its
  *	default" (warning) and counted in conf->errors; that database keeps its
- *	built-in default. sm_nsconf_parse_line() returns -1 with a reason in err
+ *	built-in default, even if an earlier line named it (Solaris: a bad entry
+ *	means the compiled-in default). sm_nsconf_parse_line() returns -1 with
+ *	a reason in err
  *	(and the database name in db->name when one was read).
  */
 #ifndef SM_NSCONF_H

@@ -8,7 +8,8 @@
  * DESCRIPTION
  *	Answers the aliases database from the table newaliases compiled from
  *	AliasFile ("AliasFile.lmdb"). The table is opened on first use and
- *	reopened when newaliases replaces it. The result is a source the switch
+ *	reopened when newaliases replaces it (noticed within a second: the
+ *	file is looked at no more than once a second). The result is a source the switch
  *	owns (sm_source_free).
  *
  * DIAGNOSTICS

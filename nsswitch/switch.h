@@ -42,7 +42,7 @@
  *	lines in it are logged as warnings; the affected databases keep their
  *	defaults. A source that answers UNAVAIL and is skipped is logged once
  *	per source instance. An invalid key returns SM_UNAVAIL with the reason
- *	"invalid key: ..." and consults nothing.
+ *	"invalid key: ..." and consults nothing (the trace gets a note saying so).
  */
 #ifndef SM_SWITCH_H
 #define SM_SWITCH_H

@@ -146,6 +146,8 @@ struct sm_source *sm_test_create(const char *name, const struct sm_config *cf, s
 		a->delay_ms = at ? strtol(at + 1, NULL, 10) : 0;
 		a->text = sm_strdup(p);
 	}
+	if (rc < 0 && err->len == 0)
+		sm_buf_printf(err, "%s: %s", path, strerror(lr.err));
 	sm_lines_close(&lr);
 	if (err->len) {
 		test_free(t);

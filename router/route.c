@@ -67,11 +67,17 @@ static void load_names(struct sm_router *rt)
 {
 	const char *path = sm_config_str(rt->cf, "LocalHostNamesFile");
 	struct sm_lines lr;
-	int oserr;
+	int oserr, rc;
 
-	if (*path == '\0' || sm_lines_open(&lr, path, 1024, &oserr) < 0)
+	if (*path == '\0')
 		return;
-	while (sm_lines_next(&lr) > 0) {
+	if (sm_lines_open(&lr, path, 1024, &oserr) < 0) {
+		if (oserr != ENOENT)
+			sm_log(LOG_WARNING, "%s: %s; only our own host names are local", path,
+			       strerror(oserr));
+		return;
+	}
+	while ((rc = sm_lines_next(&lr)) > 0) {
 		char *p = lr.line.data, *e;
 
 		while (isspace((unsigned char)*p))
@@ -84,6 +90,8 @@ static void load_names(struct sm_router *rt)
 		rt->names = sm_realloc(rt->names, (rt->nnames + 1) * sizeof(*rt->names));
 		rt->names[rt->nnames++] = sm_strdup(p);
 	}
+	if (rc < 0)
+		sm_log(LOG_WARNING, "%s: %s; only the names read so far are local", path, strerror(lr.err));
 	sm_lines_close(&lr);
 }
 

@@ -216,7 +216,10 @@ static const struct good_case {
 	  .src = { "nis", "files" },
 	  .act = { "RRCC", "RCCC" } },
 	/* merge is accepted for group only */
-	{ .line = "group: files [SUCCESS=merge] ldap", .name = "group", .count = 2, .src = { "files", "ldap" } },
+	{ .line = "group: files [SUCCESS=merge] ldap",
+	  .name = "group",
+	  .count = 2,
+	  .src = { "files", "ldap" } },
 	/* exactly SM_NS_MAXSRC sources */
 	{ .line = "aliases: s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 s12",
 	  .name = "aliases",
@@ -237,11 +240,15 @@ static const struct bad_case {
 } bad_cases[] = {
 	{ .line = "hosts: dns [BOGUS=return] files", .name = "hosts", .why = "unknown status \"BOGUS\"" },
 	{ .line = "hosts: dns [NOTFOUND=bounce] files", .name = "hosts", .why = "unknown action \"bounce\"" },
-	{ .line = "hosts: dns [NOTFOUND return] files", .name = "hosts", .why = "missing \"=\" after NOTFOUND" },
+	{ .line = "hosts: dns [NOTFOUND return] files",
+	  .name = "hosts",
+	  .why = "missing \"=\" after NOTFOUND" },
 	{ .line = "hosts: dns [NOTFOUND] files", .name = "hosts", .why = "missing \"=\"" },
 	{ .line = "hosts: dns [NOTFOUND=return files", .name = "hosts", .why = "unknown status \"files\"" },
 	{ .line = "hosts: dns [NOTFOUND=return", .name = "hosts", .why = "missing \"]\"" },
-	{ .line = "hosts: [NOTFOUND=return] dns", .name = "hosts", .why = "criteria before the first source" },
+	{ .line = "hosts: [NOTFOUND=return] dns",
+	  .name = "hosts",
+	  .why = "criteria before the first source" },
 	{ .line = "hosts: dns [NOTFOUND=return] [UNAVAIL=return]", .name = "hosts", .why = "two criteria" },
 	{ .line = "hosts: dns [=return] files", .name = "hosts", .why = "unknown status" },
 	{ .line = "hosts: dns [!=return] files", .name = "hosts", .why = "unknown status" },
@@ -254,7 +261,9 @@ static const struct bad_case {
 	{ .line = "hosts: dns [UNAVAIL=3] files", .name = "hosts", .why = "only allowed for TRYAGAIN" },
 	{ .line = "hosts: dns [SUCCESS=forever] files", .name = "hosts", .why = "only allowed for TRYAGAIN" },
 	{ .line = "hosts: dns [SUCCESS=merge] files", .name = "hosts", .why = "merge is only meaningful" },
-	{ .line = "aliases: files [NOTFOUND=MERGE] nis", .name = "aliases", .why = "merge is only meaningful" },
+	{ .line = "aliases: files [NOTFOUND=MERGE] nis",
+	  .name = "aliases",
+	  .why = "merge is only meaningful" },
 	{ .line = "hosts: dns ] files", .name = "hosts", .why = "unexpected \"]\"" },
 	{ .line = "hosts: dns = files", .name = "hosts", .why = "unexpected \"=\"" },
 	{ .line = "aliases: s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 s12 s13",
@@ -374,24 +383,25 @@ static const char *src_names(const struct sm_nsdb *db, char *out, size_t size)
 
 	out[0] = '\0';
 	for (i = 0; db && i < db->count; i++)
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? " " : "", db->src[i].source);
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? " " : "",
+		                      db->src[i].source);
 	return out;
 }
 
 /* test_parse_string - a whole file in memory */
 static void test_parse_string(void)
 {
-	static const char text[] = "# nsswitch.conf for t_conf\n"          /* 1 */
-	                           "\n"                                     /* 2 */
-	                           "aliases: files nis\n"                   /* 3 */
-	                           "hosts: dns [NOTFOUND=return] files\n"   /* 4 */
-	                           "hosts: files\n"                         /* 5: replaces line 4 */
-	                           "passwd: files [BOGUS=return] nis\n"     /* 6: bad */
-	                           "group files ldap\n"                     /* 7 */
+	static const char text[] = "# nsswitch.conf for t_conf\n"             /* 1 */
+	                           "\n"                                       /* 2 */
+	                           "aliases: files nis\n"                     /* 3 */
+	                           "hosts: dns [NOTFOUND=return] files\n"     /* 4 */
+	                           "hosts: files\n"                           /* 5: replaces line 4 */
+	                           "passwd: files [BOGUS=return] nis\n"       /* 6: bad */
+	                           "group files ldap\n"                       /* 7 */
 	                           "sendmailvars: files [NOTFOUND=forever]\n" /* 8: bad */
-	                           "   networks: dns   # indented\n"        /* 9 */
-	                           ": files\n"                              /* 10: bad, no name */
-	                           "automount: files nis";                  /* 11: no newline */
+	                           "   networks: dns   # indented\n"          /* 9 */
+	                           ": files\n"                                /* 10: bad, no name */
+	                           "automount: files nis";                    /* 11: no newline */
 	struct sm_nsconf *conf;
 	const struct sm_nsdb *db;
 	char names[256];
@@ -428,10 +438,18 @@ static void test_parse_string(void)
 	i = log_has("test.conf: line 10: ");
 	ok(i >= 0 && strstr(logs.msg[i], "line ignored") != NULL, "  line 10 (no name) is ignored");
 	sm_nsconf_free(conf);
+	/* a bad line after a good one for the same database: the database gets its default */
+	conf = sm_nsconf_parse_string("aliases: nis\naliases: files [BAD=return]\nhosts: dns\n", "two.conf");
+	ok(sm_nsconf_find(conf, "aliases") == NULL, "a bad line drops an earlier good line for its database");
+	is_str(src_names(sm_nsconf_find(conf, "hosts"), names, sizeof(names)), "dns",
+	       "  other databases stay");
+	sm_nsconf_free(conf);
+
 	log_reset(&logs);
 
 	conf = sm_nsconf_parse_string("", "empty.conf");
-	ok(conf != NULL && conf->count == 0 && conf->errors == 0, "an empty text gives no databases, no errors");
+	ok(conf != NULL && conf->count == 0 && conf->errors == 0,
+	   "an empty text gives no databases, no errors");
 	sm_nsconf_free(conf);
 	conf = sm_nsconf_parse_string("\n\n# only comments\n   \n", "c.conf");
 	ok(conf != NULL && conf->count == 0 && conf->errors == 0 && logs.count == 0,
@@ -469,7 +487,8 @@ static void test_read(void)
 	ok(conf != NULL, "sm_nsconf_read reads a file");
 	if (conf) {
 		is_int((long)conf->errors, 2, "  two bad lines counted");
-		is_str(src_names(sm_nsconf_find(conf, "aliases"), names, sizeof(names)), "files", "  aliases");
+		is_str(src_names(sm_nsconf_find(conf, "aliases"), names, sizeof(names)), "files",
+		       "  aliases");
 		ok(sm_nsconf_find(conf, "hosts") == NULL, "  hosts (bad line) is absent");
 		ok(sm_nsconf_find(conf, "group") == NULL, "  group (NUL byte) is absent");
 		is_str(src_names(sm_nsconf_find(conf, "sendmailvars"), names, sizeof(names)), "nis",
@@ -492,6 +511,12 @@ static void test_read(void)
 	conf = sm_nsconf_read(missing, &oserr);
 	ok(conf == NULL, "sm_nsconf_read of a missing file returns NULL");
 	is_int(oserr, ENOENT, "  with *oserr ENOENT");
+	sm_nsconf_free(conf);
+
+	oserr = 0;
+	conf = sm_nsconf_read(dir, &oserr);
+	ok(conf == NULL, "sm_nsconf_read of a directory returns NULL");
+	is_int(oserr, EISDIR, "  with *oserr EISDIR");
 	sm_nsconf_free(conf);
 
 	unlink(path);

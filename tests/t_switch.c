@@ -159,8 +159,9 @@ static void check_lookup(struct sm_switch *sw, const char *db, const char *key, 
 			snprintf(name, sizeof(name), "%s: no value, reason \"%s\"", label, w->reason);
 		else
 			snprintf(name, sizeof(name), "%s: no value, no reason", label);
-		ok(ans.value == NULL && (w->reason == NULL ? ans.reason == NULL
-		                                           : ans.reason && strcmp(ans.reason, w->reason) == 0),
+		ok(ans.value == NULL &&
+		       (w->reason == NULL ? ans.reason == NULL
+		                          : ans.reason && strcmp(ans.reason, w->reason) == 0),
 		   "%s", name);
 		if (ans.value || (ans.reason == NULL) != (w->reason == NULL) ||
 		    (ans.reason && w->reason && strcmp(ans.reason, w->reason)))
@@ -235,12 +236,15 @@ static void test_criteria(void)
 
 			if (c->ret[s]) {
 				w = (struct want){ .status = st1,
-				                   .value = st1 == SM_SUCCESS ? test1_answer[s].text : NULL,
-				                   .reason = st1 == SM_SUCCESS ? NULL : test1_answer[s].text,
-				                   .source = "test1",
-				                   .consulted = 1 };
+					           .value = st1 == SM_SUCCESS ? test1_answer[s].text : NULL,
+					           .reason = st1 == SM_SUCCESS ? NULL : test1_answer[s].text,
+					           .source = "test1",
+					           .consulted = 1 };
 			} else {
-				w = (struct want){ .status = SM_SUCCESS, .value = "two", .source = "test2", .consulted = 2 };
+				w = (struct want){ .status = SM_SUCCESS,
+					           .value = "two",
+					           .source = "test2",
+					           .consulted = 2 };
 			}
 			snprintf(label, sizeof(label), "%s, test1 says %s", conf, sm_status_name(st1));
 			check_lookup(sw, "aliases", test1_answer[s].key, &w, label);
@@ -249,7 +253,8 @@ static void test_criteria(void)
 			sm_switch_lookup(sw, "aliases", test1_answer[s].key, 1, &ans, &tr);
 			ok(tr.count > 0 && tr.e[0].status == st1 &&
 			       tr.e[0].action == (c->ret[s] ? SM_RETURN : SM_CONTINUE),
-			   "%s: trace shows %s -> %s", label, sm_status_name(st1), c->ret[s] ? "return" : "continue");
+			   "%s: trace shows %s -> %s", label, sm_status_name(st1),
+			   c->ret[s] ? "return" : "continue");
 			sm_answer_free(&ans);
 			sm_trace_free(&tr);
 		}
@@ -465,7 +470,8 @@ static void test_keys(void)
 		check_bad_key(sw, key_cases[i].name, key_cases[i].key, key_cases[i].len, key_cases[i].reason);
 	memset(big, 'a', SM_KEY_MAX + 1);
 	big[SM_KEY_MAX + 1] = '\0';
-	check_bad_key(sw, "key of SM_KEY_MAX+1 bytes", big, SM_KEY_MAX + 1, "invalid key: longer than 1024 bytes");
+	check_bad_key(sw, "key of SM_KEY_MAX+1 bytes", big, SM_KEY_MAX + 1,
+	              "invalid key: longer than 1024 bytes");
 	is_int(sm_switch_lookup(sw, "aliases", big, SM_KEY_MAX, &ans, NULL), SM_SUCCESS,
 	       "a key of exactly SM_KEY_MAX bytes is looked up");
 	is_str(ans.value, "two", "  and answered");
@@ -491,10 +497,16 @@ static void test_case_folding(void)
 	} cases[] = {
 		{ .db = "aliases",
 		  .key = "MIXED",
-		  .w = { .status = SM_SUCCESS, .value = "lower-aliases", .source = "test1", .consulted = 1 } },
+		  .w = { .status = SM_SUCCESS,
+		         .value = "lower-aliases",
+		         .source = "test1",
+		         .consulted = 1 } },
 		{ .db = "aliases",
 		  .key = "MiXeD",
-		  .w = { .status = SM_SUCCESS, .value = "lower-aliases", .source = "test1", .consulted = 1 } },
+		  .w = { .status = SM_SUCCESS,
+		         .value = "lower-aliases",
+		         .source = "test1",
+		         .consulted = 1 } },
 		{ .db = "hosts",
 		  .key = "Mixed",
 		  .w = { .status = SM_SUCCESS, .value = "lower-hosts", .source = "test1", .consulted = 1 } },
@@ -533,7 +545,8 @@ static const char *chain_names(const struct sm_nsdb *db, char *out, size_t size)
 
 	out[0] = '\0';
 	for (i = 0; db && i < db->count; i++)
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? " " : "", db->src[i].source);
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? " " : "",
+		                      db->src[i].source);
 	return out;
 }
 
@@ -558,8 +571,8 @@ static void test_defaults(void)
 		char label[64];
 
 		snprintf(label, sizeof(label), "default chain of %s", defaults[i].db);
-		is_str(chain_names(sm_switch_chain(sw, defaults[i].db), names, sizeof(names)), defaults[i].chain,
-		       label);
+		is_str(chain_names(sm_switch_chain(sw, defaults[i].db), names, sizeof(names)),
+		       defaults[i].chain, label);
 	}
 	ok(sm_switch_chain(sw, "aliases") == sm_switch_chain(sw, "aliases"), "a default chain is built once");
 	sm_switch_free(sw);
@@ -603,9 +616,10 @@ static int write_file(const char *path, const char *text)
 /* test_no_fixture - a test source with no, a missing, or a bad TestSourceFile */
 static void test_no_fixture(const char *dir)
 {
-	static const struct want none = {
-		.status = SM_UNAVAIL, .reason = "no TestSourceFile configured", .source = "test1", .consulted = 1
-	};
+	static const struct want none = { .status = SM_UNAVAIL,
+		                          .reason = "no TestSourceFile configured",
+		                          .source = "test1",
+		                          .consulted = 1 };
 	struct sm_config *c = sm_config_new();
 	struct sm_buf err = SM_BUF_INIT;
 	struct sm_switch *sw;
@@ -620,7 +634,8 @@ static void test_no_fixture(const char *dir)
 	snprintf(path, sizeof(path), "%s/missing-fixture", dir);
 	sm_config_set(c, "TestSourceFile", path, "test", &err);
 	sw = new_switch(c, "aliases: test1");
-	is_int(sm_switch_lookup(sw, "aliases", "s", 1, &ans, NULL), SM_UNAVAIL, "missing TestSourceFile: UNAVAIL");
+	is_int(sm_switch_lookup(sw, "aliases", "s", 1, &ans, NULL), SM_UNAVAIL,
+	       "missing TestSourceFile: UNAVAIL");
 	snprintf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
 	is_str(ans.reason, want, "  reason names the file and the error");
 	sm_answer_free(&ans);
@@ -630,12 +645,21 @@ static void test_no_fixture(const char *dir)
 	write_file(path, "test1 aliases a SUCCESS x\ntest2 aliases b MAYBE y\n");
 	sm_config_set(c, "TestSourceFile", path, "test", &err);
 	sw = new_switch(c, "aliases: test1");
-	is_int(sm_switch_lookup(sw, "aliases", "a", 1, &ans, NULL), SM_UNAVAIL, "malformed TestSourceFile: UNAVAIL");
+	is_int(sm_switch_lookup(sw, "aliases", "a", 1, &ans, NULL), SM_UNAVAIL,
+	       "malformed TestSourceFile: UNAVAIL");
 	snprintf(want, sizeof(want), "%s: line 2: ", path);
 	ok(ans.reason && strncmp(ans.reason, want, strlen(want)) == 0, "  reason names FILE: line 2");
 	sm_answer_free(&ans);
 	sm_switch_free(sw);
 	unlink(path);
+
+	sm_config_set(c, "TestSourceFile", dir, "test", &err);
+	sw = new_switch(c, "aliases: test1");
+	is_int(sm_switch_lookup(sw, "aliases", "a", 1, &ans, NULL), SM_UNAVAIL,
+	       "a TestSourceFile that cannot be read: UNAVAIL, never NOTFOUND");
+	ok(ans.reason && strstr(ans.reason, "Is a directory") != NULL, "  reason says why");
+	sm_answer_free(&ans);
+	sm_switch_free(sw);
 	log_reset(&logs);
 	sm_buf_free(&err);
 	sm_config_free(c);
@@ -667,6 +691,16 @@ static void test_switch_open(const char *dir)
 	is_str(chain_names(sm_switch_chain(sw, "aliases"), names, sizeof(names)), "files",
 	       "a missing ServiceSwitchFile means defaults");
 	is_int((long)logs.count, 0, "  and is not logged");
+	sm_switch_free(sw);
+	log_reset(&logs);
+
+	sm_config_set(c, "ServiceSwitchFile", dir, "test", &err);
+	sw = sm_switch_open(c, types);
+	is_str(chain_names(sm_switch_chain(sw, "aliases"), names, sizeof(names)), "files",
+	       "an unreadable ServiceSwitchFile means defaults");
+	snprintf(path, sizeof(path), "%s: %s; every database uses its default", dir, strerror(EISDIR));
+	ok(logs.count == 1 && strcmp(logs.msg[0], path) == 0,
+	   "  and is logged: FILE: reason; every database uses its default");
 	sm_switch_free(sw);
 	log_reset(&logs);
 	sm_buf_free(&err);

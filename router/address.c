@@ -1,0 +1,6 @@
+/*
+ * router/address.c - placeholder
+ */
+#include "config.h"
+
+#include "router/address.h"

@@ -1,0 +1,6 @@
+/*
+ * router/forward.c - placeholder
+ */
+#include "config.h"
+
+#include "router/forward.h"

@@ -1,0 +1,6 @@
+/*
+ * router/tables.c - placeholder
+ */
+#include "config.h"
+
+#include "router/tables.h"

@@ -1,0 +1,10 @@
+/*
+ * server/makemap.c - placeholder
+ */
+#include "config.h"
+
+/* main - placeholder */
+int main(void)
+{
+	return 0;
+}

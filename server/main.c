@@ -5,6 +5,7 @@
  *	switchmail [-C file] [-O Name=value]... [-v] -bv [address...]
  *	switchmail [-C file] [-O Name=value]... -bi        (also as "newaliases")
  *	switchmail [-C file] [-O Name=value]... -bC
+ *	switchmail [-C file] [-O Name=value]... -bt
  *
  * DESCRIPTION
  *	-bv verifies addresses: each is routed through the switch and printed
@@ -14,6 +15,7 @@
  *	-bi rebuilds the alias table from AliasFile and prints sendmail's
  *	statistics line. -bC checks the configuration and prints every setting
  *	with its effective value (and where a non-default value came from).
+ *	-bt is address test mode (server/addrtest.h).
  *	-C names the configuration file (default /etc/mail/switchmail.conf, which
  *	may be missing); -O overrides one setting, as sendmail's -O does.
  *
@@ -29,12 +31,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "nsswitch/newaliases.h"
 #include "router/router.h"
+#include "server/addrtest.h"
 #include "server/cmdline.h"
 
 /* usage - print the synopsis and fail */
@@ -88,6 +92,18 @@ static int mode_verify(const struct sm_config *cf, char **addrs, int naddrs, int
 		}
 		sm_lines_close(&lr);
 	}
+	sm_router_free(rt);
+	sm_switch_free(sw);
+	return rc;
+}
+
+/* mode_test - -bt */
+static int mode_test(const struct sm_config *cf)
+{
+	struct sm_switch *sw = sm_switch_open(cf, sm_builtin_sources);
+	struct sm_router *rt = sm_router_new(cf, sw);
+	int rc = sm_addrtest(rt, sw, stdin, stdout, isatty(0));
+
 	sm_router_free(rt);
 	sm_switch_free(sw);
 	return rc;
@@ -162,6 +178,9 @@ int main(int argc, char **argv)
 		break;
 	case 'i':
 		rc = mode_newaliases(cf);
+		break;
+	case 't':
+		rc = mode_test(cf);
 		break;
 	case 'C':
 		sm_config_print(cf, stdout);

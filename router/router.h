@@ -49,9 +49,10 @@ extern const struct sm_source_type sm_builtin_sources[];
 
 struct sm_rcpt {
 	char *addr;   /* as written, printed before "..." */
-	char *mailer; /* local, esmtp, *file*, prog; NULL for a failure */
+	char *mailer; /* local, esmtp, relay, *file*, prog; NULL for a failure */
 	char *host;   /* NULL when the mailer takes no host */
 	char *user;
+	char *sender; /* envelope sender set by an owner- alias, or NULL (unchanged) */
 	int exitcode; /* EX_OK, or the sysexits code of the failure */
 	char *reply;  /* failure: "550 5.1.1 User unknown" */
 };
@@ -70,8 +71,7 @@ int sm_route_exit(const struct sm_route *r);
 void sm_route_free(struct sm_route *r);
 void sm_router_free(struct sm_router *rt);
 
-/* internal to router/: the recipient list under construction */
-struct sm_router_ctx;
+/* shared inside router/ */
 int sm_router_is_local_domain(struct sm_router *rt, const char *domain);
 void sm_split_list(const char *list, void (*fn)(void *ctx, const char *elem), void *ctx);
 

@@ -450,6 +450,7 @@ static int source_route(struct parser *p, struct sm_buf *r)
 	int first = 1;
 
 	for (;;) {
+		size_t at = p->pos;
 		char *dom;
 		int lit;
 
@@ -466,8 +467,8 @@ static int source_route(struct parser *p, struct sm_buf *r)
 		sm_buf_adds(r, dom);
 		free(dom);
 		if (p->pos >= p->end || is_blank(p->s[p->pos]) || p->s[p->pos] == '(')
-			return fail(err, p->pos,
-			            first ? R("Missing local part before '@'") : R("Invalid source route"));
+			return first ? fail(err, at, R("Missing local part before '@'"))
+			             : fail(err, p->pos, R("Invalid source route"));
 		if (p->s[p->pos] == ':') {
 			p->pos++;
 			return 0;
@@ -774,6 +775,23 @@ static int parse(const char *in, size_t len, struct sm_addr *out, struct sm_addr
 	return structured(in, b, e, out, err);
 }
 
+/* quote_file - quote the text of a file target that would read as a mailbox ("/x@host.dom") */
+static void quote_file(struct sm_addr *a)
+{
+	struct sm_addr m;
+	struct sm_addr_error err;
+	struct sm_buf b = SM_BUF_INIT;
+
+	memset(&m, 0, sizeof(m));
+	if (structured(a->target, 0, strlen(a->target), &m, &err) == 0 && m.kind == SM_ADDR_MAILBOX &&
+	    m.domain != NULL) {
+		quote_into(&b, a->target); /* quoted: a leading '/' always needs it */
+		free(a->text);
+		a->text = sm_buf_steal(&b);
+	}
+	sm_addr_free(&m);
+}
+
 /* sm_addr_parse - parse in[0..len) into out (freed with sm_addr_free); 0, or -1 with err */
 int sm_addr_parse(const char *in, size_t len, struct sm_addr *out, struct sm_addr_error *err)
 {
@@ -785,6 +803,8 @@ int sm_addr_parse(const char *in, size_t len, struct sm_addr *out, struct sm_add
 		sm_addr_free(out);
 		return -1;
 	}
+	if (out->kind == SM_ADDR_FILE)
+		quote_file(out);
 	return 0;
 }
 

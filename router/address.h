@@ -11,9 +11,10 @@
  * DESCRIPTION
  *	The first stage of the router: pure syntax, no lookups, no
  *	configuration. sm_addr_parse() takes the len bytes at in (no NUL
- *	needed) and fills out. Every string in out is owned by out and released
- *	by sm_addr_free(), which also zeroes it; after a failure out holds no
- *	memory (sm_addr_free() on it is harmless).
+ *	needed; in may be NULL when len is 0) and fills out. out and err must
+ *	not be NULL. Every string in out is owned by out and released by
+ *	sm_addr_free(), which also zeroes it; after a failure out holds no
+ *	memory (sm_addr_free() on it is harmless, and so is a second call).
  *
  *	Forms accepted, blanks and (comments) allowed around them:
  *
@@ -45,8 +46,13 @@
  *	                         anywhere in the local part, as in sendmail):
  *	                         escaped is set, meaning local delivery with
  *	                         no alias and no .forward; text starts with
- *	                         "\". An escaped address is never read as a
- *	                         bang path or a special target.
+ *	                         "\" and uses backslashes, never quotes, for
+ *	                         the rest (\a\ b). An escaped address is never
+ *	                         read as a bang path or a special target. As
+ *	                         in sendmail's prescan, a backslash before a
+ *	                         '"' makes it an ordinary character, and a
+ *	                         quoted-pair inside quotes ("\jun") is no
+ *	                         escape.
  *	|command                 special targets, only as a whole element of
  *	/path/to/file            an alias value (optionally in double quotes:
  *	:include:/path           "|/usr/bin/vacation js") or as the local part
@@ -58,7 +64,8 @@
  *	                         A bare target is taken verbatim to the end,
  *	                         blanks around it dropped; but "/x@host.dom"
  *	                         that parses as a mailbox with a domain is
- *	                         that mailbox (X.400 style), as in sendmail.
+ *	                         that mailbox (X.400 style), as in sendmail;
+ *	                         the text of such a file target is quoted.
  *
  *	user%host@relay is parsed as local "user%host", domain "relay". When the
  *	router finds that the domain is one of ours (or absent), it calls
@@ -88,8 +95,9 @@
  *
  *	The input must be valid UTF-8 without control characters: NUL, CR, LF,
  *	other C0 controls except tab, DEL and C1 controls (U+0080-U+009F) are
- *	refused everywhere; a tab is a blank outside quoted strings and refused
- *	inside them. Non-ASCII is allowed in local parts, quoted strings,
+ *	refused everywhere; a tab is a blank between the parts of an address
+ *	and may appear in display names, comments and bare targets, but not
+ *	in a local part (quoted or escaped). Non-ASCII is allowed in local parts, quoted strings,
  *	display names, comments and targets, and sets utf8: an SMTP server
  *	that did not get SMTPUTF8 refuses such an address itself (553 5.6.7).
  *	Domains must be ASCII (letters, digits, '-', '_'; an IDN in its xn--
@@ -99,7 +107,8 @@
  *	text is the canonical form: local@domain (or local alone), the local
  *	part quoted only when it is not a dot-atom, with '"' and '\' escaped
  *	inside the quotes. Parsing text again gives the same kind, local,
- *	domain, bang_next, target and escaped, and the same text.
+ *	domain, bang_next, target and escaped, and the same text (but for <>,
+ *	whose text "" is not an address; the route is not part of text).
  *
  *	sm_addr_domain() checks and canonicalises a bare domain or address
  *	literal (the same rules as after '@', without the path limit); it

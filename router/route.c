@@ -802,6 +802,19 @@ static void expand(struct sm_router_ctx *c, const char *written, size_t depth, e
 	struct sm_addr_error err;
 	int hacked;
 
+	if (via == SM_VIA_ALIAS && strncasecmp(written, "error:", 6) == 0) {
+		/* an extension: error: targets in aliases, written as in the virtusertable */
+		struct sm_tbl_error e;
+
+		if (sm_tbl_error_parse(written, &e) == 1) {
+			const char *who = c->depth ? c->stack[c->depth - 1] : written;
+
+			sm_trace_note(c->tr, "%s... error target %s", who, written);
+			table_error(c, who, &e);
+			sm_tbl_error_free(&e);
+			return;
+		}
+	}
 	if (sm_addr_parse(written, strlen(written), &a, &err) < 0) {
 		char *shown = sm_printable(written, strlen(written), 80);
 

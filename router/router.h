@@ -12,16 +12,38 @@
  *	void sm_router_free(struct sm_router *rt);
  *
  * DESCRIPTION
- *	sm_route() resolves one address given on the command line or in SMTP:
- *	locality (our host names, LocalHostNamesFile), alias expansion through
- *	the switch (recursion limit MaxAliasRecursion, self-reference, loops,
- *	duplicate suppression across every address routed by this router, the
- *	\user escape, :include: files, and file and program targets when reached
- *	through an alias) and local users through the passwd database. Each
- *	result is a recipient with mailer, host and user, or an error with an
- *	enhanced status code and sysexits code. out is filled by sm_route() and
- *	released by the caller with sm_route_free(). sm_router_new() returns a
- *	router the caller frees with sm_router_free(); it does not own sw.
+ *	sm_route() resolves one address given on the command line or in SMTP,
+ *	stage by stage, each stage noted in the trace (when tr is given):
+ *	  1. parse (router/address.h); <> and bad syntax fail with 553 5.1.3;
+ *	  2. locality: our names ({w}: HostName, its short form, localhost,
+ *	     LocalHostNamesFile), the % hack while the domain is ours;
+ *	  3. another host (or a bang path) goes to the next hop: mailertable,
+ *	     then remote mode (everything to RemoteMode), then a host inside
+ *	     the mail domain directly (mailer esmtp), then the mail host (the
+ *	     MailHost name, or sendmailvars "mailhost", or "mailhost", looked up
+ *	     in the hosts database; mailer relay), and when we are the mail
+ *	     host (or none is named) the smart host (relay), else the domain
+ *	     itself (esmtp; MX comes with the dns source);
+ *	  4. the virtusertable, for our domains and VirtUserDomainsFile's;
+ *	  5. aliases through the switch: user+detail, user+*, user; recursion
+ *	     limit MaxAliasRecursion, self-reference, loops, owner-X as the
+ *	     members' envelope sender, :include: files, file and program
+ *	     targets only through an alias, and, as an extension,
+ *	     "error:nouser 550 text" targets written as in the virtusertable;
+ *	     the \user escape skips this stage and the next;
+ *	  6. the user in the passwd database, then its .forward
+ *	     (router/forward.h; an unsafe one may not name programs or files);
+ *	  7. the local mailbox (user+detail keeps its detail), or in remote
+ *	     mode the mail server, which also gets unknown names and loops.
+ *	Duplicates are suppressed across every address routed by this router.
+ *	The mail domain is MailDomain, else sendmailvars "maildomain", else the
+ *	name-service domain (NameServiceDomain, the system's NIS domain, or the
+ *	domain of HostName) minus its first label (router/domain.h).
+ *	Each result is a recipient with mailer, host and user, or an error with
+ *	an enhanced status code and sysexits code. out is filled by sm_route()
+ *	and released by the caller with sm_route_free(). sm_router_new()
+ *	returns a router the caller frees with sm_router_free(); it does not
+ *	own sw.
  *
  *	sm_route_print() writes sendmail's -bv lines ("jun... deliverable:
  *	mailer local, user jun", "nobody@x... User unknown").
@@ -33,6 +55,10 @@
  *	configuration leaves no usable source (EX_TEMPFAIL: the message is
  *	deferred, never bounced); 554 5.4.6 for alias loops and depth
  *	(EX_CONFIG); 550 5.7.1 for a file or program given directly (EX_NOPERM);
+ *	550 5.7.1 for a program or file named by an unsafe .forward;
+ *	451 4.4.1 when a .forward cannot be opened for a transient reason;
+ *	451 4.4.3 when the mail host cannot be looked up; the reply of an
+ *	error: value of a table or alias;
  *	451 4.2.4 / 550 5.2.4 for an :include: that cannot be opened
  *	(transient / permanent); 553 5.1.3 for an address that is too long or
  *	holds control characters (EX_USAGE).

@@ -80,4 +80,23 @@ like "$T/out" 'jun\\x0dkim\.\.\. CR or LF in address' "CR in an address: shown e
 run "$NEWALIASES" -C "$CONF" -O AliasFile="$T"
 is "$rc" 77 "aliases file that is a directory: refused"
 
+# an alias loop of 1,000 members, and a list of 100,000 members
+awk 'BEGIN { for (i = 1; i < 1000; i++) printf "ring%d: ring%d\n", i, i + 1; print "ring1000: ring1" }' >"$T/aliases"
+awk 'BEGIN { printf "big: "; for (i = 1; i <= 100000; i++) printf "%su%d@remote.example.org", (i > 1 ? ", " : ""), i; print "" }' >>"$T/aliases"
+printf 'errme: error:nouser 550 No such person here\n' >>"$T/aliases"
+run "$NEWALIASES" -C "$CONF"
+is "$rc" 0 "1,001 loop aliases and a 100,000-member list compile"
+run "$SM" -C "$CONF" -bv ring1
+is "$(cat "$T/out")" "ring11... aliasing/forwarding loop broken (11 aliases deep; 10 max)" "a loop of 1,000 aliases stops at the limit"
+run "$SM" -C "$CONF" -O MaxAliasRecursion=5000 -bv ring500
+like "$T/out" 'aliasing/forwarding loop broken \(65 aliases deep; 5000 max\)' "a larger limit is still bounded by the expansion stack"
+run "$SM" -C "$CONF" -bv big
+is "$(wc -l <"$T/out" | tr -d ' ')" 100000 "a list of 100,000 members expands to 100,000 recipients"
+is "$(sort -u "$T/out" | wc -l | tr -d ' ')" 100000 "all different"
+run "$SM" -C "$CONF" -bv errme
+is "$(cat "$T/out")" "errme... No such person here" "an error: alias target (extension)"
+is "$rc" 67 "error:nouser exits EX_NOUSER"
+run "$SM" -C "$CONF" -bv 'error:nouser 550 x'
+is "$rc" 64 "error: given directly is no address"
+
 done_testing

@@ -957,6 +957,18 @@ void sm_route_free(struct sm_route *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* sm_router_reset - start a new envelope: forget the recipients already routed */
+void sm_router_reset(struct sm_router *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->seencap; i++) {
+		free(rt->seen[i]);
+		rt->seen[i] = NULL;
+	}
+	rt->nseen = 0;
+}
+
 /* sm_router_free - release the router (not the switch) */
 void sm_router_free(struct sm_router *rt)
 {

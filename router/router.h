@@ -9,6 +9,7 @@
  *	void sm_route_print(const struct sm_route *r, FILE *fp);
  *	int sm_route_exit(const struct sm_route *r);
  *	void sm_route_free(struct sm_route *r);
+ *	void sm_router_reset(struct sm_router *rt);
  *	void sm_router_free(struct sm_router *rt);
  *
  * DESCRIPTION
@@ -35,7 +36,8 @@
  *	     (router/forward.h; an unsafe one may not name programs or files);
  *	  7. the local mailbox (user+detail keeps its detail), or in remote
  *	     mode the mail server, which also gets unknown names and loops.
- *	Duplicates are suppressed across every address routed by this router.
+ *	Duplicates are suppressed across every address routed by this router
+ *	since it was made or since sm_router_reset() began a new envelope.
  *	The mail domain is MailDomain, else sendmailvars "maildomain", else the
  *	name-service domain (NameServiceDomain, the system's NIS domain, or the
  *	domain of HostName) minus its first label (router/domain.h).
@@ -95,6 +97,7 @@ void sm_route(struct sm_router *rt, const char *addr, struct sm_route *out, stru
 void sm_route_print(const struct sm_route *r, FILE *fp);
 int sm_route_exit(const struct sm_route *r);
 void sm_route_free(struct sm_route *r);
+void sm_router_reset(struct sm_router *rt);
 void sm_router_free(struct sm_router *rt);
 
 /* shared inside router/ */

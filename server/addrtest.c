@@ -58,6 +58,7 @@ static void cmd_route(struct sm_router *rt, const char *addr, FILE *out, int ver
 	struct sm_route r = { 0, NULL };
 	size_t i;
 
+	sm_router_reset(rt); /* each command is an envelope of its own */
 	sm_route(rt, addr, &r, verbose ? &tr : NULL);
 	if (!verbose) {
 		sm_route_print(&r, out);

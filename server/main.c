@@ -9,9 +9,11 @@
  *
  * DESCRIPTION
  *	-bv verifies addresses: each is routed through the switch and printed
- *	in sendmail's format; with no address, addresses are read from standard
- *	input, one a line. -v adds the trace: every source consulted, its status,
- *	the native reason, the time it took and the action the criteria chose.
+ *	in sendmail's format, as one envelope (a recipient reached twice is
+ *	listed once); with no address, addresses are read from standard input,
+ *	one a line, each line an envelope of its own. -v adds the trace: every
+ *	source consulted, its status, the native reason, the time it took and
+ *	the action the criteria chose.
  *	-bi rebuilds the alias table from AliasFile and prints sendmail's
  *	statistics line. -bC checks the configuration and prints every setting
  *	with its effective value (and where a non-default value came from).
@@ -87,6 +89,7 @@ static int mode_verify(const struct sm_config *cf, char **addrs, int naddrs, int
 				continue;
 			if (lr.line.data[lr.line.len - 1] == '\r')
 				lr.line.data[--lr.line.len] = '\0';
+			sm_router_reset(rt); /* each line is an envelope of its own */
 			if ((one = verify_one(rt, lr.line.data, verbose)) != EX_OK)
 				rc = one;
 		}

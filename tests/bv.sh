@@ -119,6 +119,10 @@ printf 'jun\nkim\n\nnobody\n' | "$SM" -C "$CONF" -bv >"$T/out" 2>"$T/err"
 rc=$?
 is "$(wc -l <"$T/out" | tr -d ' ')" 3 "batch -bv reads addresses from standard input"
 is "$rc" 67 "batch -bv exit status"
+printf 'jun\njun\n' | "$SM" -C "$CONF" -bv >"$T/out" 2>"$T/err"
+is "$(wc -l <"$T/out" | tr -d ' ')" 2 "batch -bv: each line is an envelope of its own"
+run "$SM" -C "$CONF" -bv jun jun
+is "$(wc -l <"$T/out" | tr -d ' ')" 1 "addresses given together are one envelope"
 
 # -v: the trace
 run "$SM" -C "$CONF" -v -bv staff

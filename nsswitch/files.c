@@ -113,8 +113,12 @@ static struct sm_table *files_alias_table(struct sm_files *f, enum sm_status *st
 /* text_add - one key/value pair */
 static void text_add(struct files_text *t, const char *key, size_t klen, const char *val)
 {
-	t->keys = sm_realloc(t->keys, (t->count + 1) * sizeof(*t->keys));
-	t->vals = sm_realloc(t->vals, (t->count + 1) * sizeof(*t->vals));
+	if ((t->count & (t->count - 1)) == 0) { /* grow at each power of two */
+		size_t cap = t->count ? t->count * 2 : 1;
+
+		t->keys = sm_realloc(t->keys, cap * sizeof(*t->keys));
+		t->vals = sm_realloc(t->vals, cap * sizeof(*t->vals));
+	}
 	t->keys[t->count] = sm_strndup(key, klen);
 	t->vals[t->count] = sm_strdup(val);
 	t->count++;

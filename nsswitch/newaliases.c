@@ -92,7 +92,8 @@ static size_t dedupe(struct sm_alias_collect *c, struct sm_alias_stats *stats)
 
 	for (i = 0; i < c->count; i++) {
 		if (i + 1 < c->count && sm_kv_cmp_key(&c->kv[i], &c->kv[i + 1]) == 0) {
-			dups = sm_realloc(dups, (ndups + 1) * sizeof(*dups));
+			if ((ndups & (ndups - 1)) == 0) /* grow at each power of two */
+				dups = sm_realloc(dups, (ndups ? ndups * 2 : 1) * sizeof(*dups));
 			dups[ndups].lineno = c->kv[i + 1].seq;
 			dups[ndups].key = c->kv[i].key;
 			dups[ndups].klen = c->kv[i].klen;

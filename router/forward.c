@@ -264,7 +264,8 @@ static void add_addr(void *ctx, const char *elem)
 		out->truncated = 1;
 		return;
 	}
-	out->addrs = sm_realloc(out->addrs, (out->count + 1) * sizeof(*out->addrs));
+	if ((out->count & (out->count - 1)) == 0) /* grow at each power of two */
+		out->addrs = sm_realloc(out->addrs, (out->count ? out->count * 2 : 1) * sizeof(*out->addrs));
 	out->addrs[out->count++] = sm_strdup(elem);
 }
 

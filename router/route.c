@@ -254,7 +254,10 @@ static struct sm_rcpt *push(struct sm_route *out, const char *addr)
 {
 	struct sm_rcpt *r;
 
-	out->r = sm_realloc(out->r, (out->count + 1) * sizeof(*out->r));
+	if (out->count == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 8;
+		out->r = sm_realloc(out->r, out->cap * sizeof(*out->r));
+	}
 	r = &out->r[out->count++];
 	memset(r, 0, sizeof(*r));
 	r->addr = sm_strdup(addr);

@@ -87,6 +87,7 @@ struct sm_rcpt {
 
 struct sm_route {
 	size_t count;
+	size_t cap;
 	struct sm_rcpt *r;
 };
 

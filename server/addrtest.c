@@ -55,7 +55,7 @@ static void cmd_map(struct sm_switch *sw, char *args, FILE *out)
 static void cmd_route(struct sm_router *rt, const char *addr, FILE *out, int verbose)
 {
 	struct sm_trace tr = SM_TRACE_INIT;
-	struct sm_route r = { 0, NULL };
+	struct sm_route r = { 0, 0, NULL };
 	size_t i;
 
 	sm_router_reset(rt); /* each command is an envelope of its own */

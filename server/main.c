@@ -56,7 +56,7 @@ static int usage(void)
 static int verify_one(struct sm_router *rt, const char *addr, int verbose)
 {
 	struct sm_trace tr = SM_TRACE_INIT;
-	struct sm_route r = { 0, NULL };
+	struct sm_route r = { 0, 0, NULL };
 	int rc;
 
 	sm_route(rt, addr, &r, verbose ? &tr : NULL);

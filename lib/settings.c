@@ -42,6 +42,8 @@ const struct sm_setting_def sm_settings[] = {
 	{ "MailerTable", SM_SET_PATH, "/etc/mail/mailertable",
 	  "mailertable map (makemap writes MailerTable.lmdb); a missing map is empty" },
 	{ "RelayDomainsFile", SM_SET_PATH, "/etc/mail/relay-domains", "domains we relay for" },
+	{ "DefaultUser", SM_SET_STRING, "daemon",
+	  "user that runs programs and writes files named in the aliases file" },
 	{ "ForwardMinUid", SM_SET_INT, "1000",
 	  "accounts with a smaller uid (root and system accounts) have no .forward" },
 	{ "RemoteMode", SM_SET_STRING, "",

@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct sm_router {
 	long maxdepth;
 	struct sm_forward_params fwd;
 	char *fwdpath;
+	char *defuser; /* DefaultUser: runs what the aliases file names */
 	/* the mail host, looked up once: MH_UNKNOWN until then */
 	enum { MH_UNKNOWN, MH_KNOWN, MH_SELF, MH_FAILED } mh_state;
 	char *mailhost; /* MH_KNOWN: its canonical name */
@@ -82,7 +84,8 @@ struct sm_router_ctx {
 	size_t depth;
 	char *stack[SM_STACK_MAX]; /* alias and user names being expanded, outermost first */
 	const char *sender;        /* envelope sender set by an owner- alias, or NULL */
-	int unsafe;                /* the controlling .forward is unsafe */
+	int unsafe;                /* the controlling .forward or :include: is unsafe */
+	const char *ctl;           /* controlling user of programs and files; NULL: DefaultUser */
 };
 
 static void expand(struct sm_router_ctx *c, const char *written, size_t depth, enum sm_via via);
@@ -194,6 +197,7 @@ struct sm_router *sm_router_new(const struct sm_config *cf, struct sm_switch *sw
 	free(vt);
 	free(mt);
 
+	rt->defuser = sm_strdup(sm_config_str(cf, "DefaultUser"));
 	rt->fwdpath = sm_strdup(sm_config_str(cf, "ForwardPath"));
 	rt->fwd.path = rt->fwdpath;
 	rt->fwd.host = rt->shortname;
@@ -283,6 +287,7 @@ static void deliverable(struct sm_router_ctx *c, const char *addr, const char *m
 	r->host = host ? sm_strdup(host) : NULL;
 	r->user = sm_strdup(user);
 	r->sender = c->sender ? sm_strdup(c->sender) : NULL;
+	r->ctl = sm_strdup(c->ctl ? c->ctl : c->rt->defuser);
 	r->exitcode = EX_OK;
 }
 
@@ -396,10 +401,24 @@ static void list_elem(void *ctx, const char *elem)
 	expand(lc->c, elem, lc->depth, lc->via);
 }
 
+/* user_name - the login name of uid, or "#uid"; caller frees */
+static char *user_name(uid_t uid)
+{
+	struct passwd pwd, *res = NULL;
+	char buf[4096];
+
+	if (getpwuid_r(uid, &pwd, buf, sizeof(buf), &res) == 0 && res)
+		return sm_strdup(res->pw_name);
+	return sm_asprintf("#%lu", (unsigned long)uid);
+}
+
 /* include_file - expand the addresses listed in an :include: file */
 static void include_file(struct sm_router_ctx *c, const char *addr, const char *path, size_t depth)
 {
 	struct sm_list_ctx lc = { c, depth + 1, NULL, SM_VIA_ALIAS, 0 };
+	const char *saved_ctl;
+	int saved_unsafe;
+	char *owner = NULL;
 	struct stat st;
 	struct sm_lines lr;
 	int oserr, rc;
@@ -415,7 +434,14 @@ static void include_file(struct sm_router_ctx *c, const char *addr, const char *
 		sm_lines_close(&lr);
 		return;
 	}
-	sm_trace_note(c->tr, "%s... including file %s", addr, path);
+	saved_ctl = c->ctl;
+	saved_unsafe = c->unsafe;
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		c->unsafe = 1; /* others could add programs: none run from it */
+	if (c->ctl == NULL)    /* from the aliases file: the file's owner controls it */
+		c->ctl = owner = user_name(st.st_uid);
+	sm_trace_note(c->tr, "%s... including file %s (controlling user %s%s)", addr, path,
+	              c->ctl ? c->ctl : c->rt->defuser, c->unsafe ? ", unsafe: no programs or files" : "");
 	while ((rc = sm_lines_next(&lr)) > 0) {
 		char *line = lr.line.data, *cmt;
 
@@ -428,6 +454,9 @@ static void include_file(struct sm_router_ctx *c, const char *addr, const char *
 	if (rc < 0)
 		failedf(c, addr, EX_TEMPFAIL, "451 4.2.4 Cannot read %s: %s", path, strerror(lr.err));
 	sm_lines_close(&lr);
+	c->ctl = saved_ctl;
+	c->unsafe = saved_unsafe;
+	free(owner);
 }
 
 /* owner_of - owner-X for alias X (owner-owner for an owner- alias), as the new envelope sender */
@@ -539,6 +568,7 @@ static int forward(struct sm_router_ctx *c, const char *written, const struct sm
 	struct sm_forward f;
 	struct sm_list_ctx lc;
 	const char *saved_sender = c->sender;
+	const char *saved_ctl = c->ctl;
 	int saved_unsafe = c->unsafe, handled = 1;
 	char *name;
 	size_t i;
@@ -569,11 +599,13 @@ static int forward(struct sm_router_ctx *c, const char *written, const struct sm
 		c->stack[c->depth++] = name;
 		c->sender = NULL;
 		c->unsafe = f.unsafe;
+		c->ctl = name;
 		for (i = 0; i < f.count; i++)
 			list_elem(&lc, f.addrs[i]);
 		c->depth--;
 		c->sender = saved_sender;
 		c->unsafe = saved_unsafe;
+		c->ctl = saved_ctl;
 		free(name);
 		if (lc.selfref) /* "\jun, other" or "jun, other": jun keeps a copy */
 			handled = 0;
@@ -954,6 +986,7 @@ void sm_route_free(struct sm_route *r)
 		free(r->r[i].host);
 		free(r->r[i].user);
 		free(r->r[i].sender);
+		free(r->r[i].ctl);
 		free(r->r[i].reply);
 	}
 	free(r->r);
@@ -994,6 +1027,7 @@ void sm_router_free(struct sm_router *rt)
 	free(rt->smarthost);
 	free(rt->fallback);
 	free(rt->fwdpath);
+	free(rt->defuser);
 	free(rt->mailhost);
 	free(rt->mh_reply);
 	free(rt);

@@ -32,6 +32,10 @@
  *	     targets only through an alias, and, as an extension,
  *	     "error:nouser 550 text" targets written as in the virtusertable;
  *	     the \user escape skips this stage and the next;
+ *	  The controlling user of what a recipient runs or writes (ctl) is
+ *	  the user of the .forward it came from, else the owner of the
+ *	  :include: file, else DefaultUser; a group- or world-writable
+ *	  :include: file may name no programs or files.
  *	  6. the user in the passwd database, then its .forward
  *	     (router/forward.h; an unsafe one may not name programs or files);
  *	  7. the local mailbox (user+detail keeps its detail), or in remote
@@ -81,6 +85,7 @@ struct sm_rcpt {
 	char *host;   /* NULL when the mailer takes no host */
 	char *user;
 	char *sender; /* envelope sender set by an owner- alias, or NULL (unchanged) */
+	char *ctl;    /* controlling user: the .forward's user, the :include: file's owner, or DefaultUser */
 	int exitcode; /* EX_OK, or the sysexits code of the failure */
 	char *reply;  /* failure: "550 5.1.1 User unknown" */
 };

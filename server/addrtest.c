@@ -69,7 +69,10 @@ static void cmd_route(struct sm_router *rt, const char *addr, FILE *out, int ver
 	for (i = 0; i < r.count; i++) {
 		const struct sm_rcpt *x = &r.r[i];
 
-		if (x->mailer && x->host)
+		if (x->mailer && (strcmp(x->mailer, "prog") == 0 || strcmp(x->mailer, "*file*") == 0))
+			fprintf(out, "%s: mailer %s, user %s (controlling user %s)\n", x->addr, x->mailer,
+			        x->user, x->ctl);
+		else if (x->mailer && x->host)
 			fprintf(out, "%s: mailer %s, host %s, user %s\n", x->addr, x->mailer, x->host,
 			        x->user);
 		else if (x->mailer)

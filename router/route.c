@@ -615,14 +615,55 @@ static int forward(struct sm_router_ctx *c, const char *written, const struct sm
 	return handled;
 }
 
+/* has_upper - does s hold an ASCII capital? */
+static int has_upper(const char *s)
+{
+	for (; *s; s++)
+		if (isupper((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+/* lower_copy - a copy of mailbox a with its local part in lower case; free with sm_addr_free */
+static void lower_copy(const struct sm_addr *a, struct sm_addr *out)
+{
+	char **f[] = { &out->local, &out->user, &out->detail, &out->text };
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = a->kind;
+	out->local = sm_strdup(a->local);
+	out->user = sm_strdup(a->user);
+	out->detail = a->detail ? sm_strdup(a->detail) : NULL;
+	out->has_detail = a->has_detail;
+	out->domain = a->domain ? sm_strdup(a->domain) : NULL;
+	out->text = sm_strdup(a->text);
+	out->escaped = a->escaped;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		for (j = 0; *f[i] && (*f[i])[j]; j++)
+			(*f[i])[j] = (char)tolower((unsigned char)(*f[i])[j]);
+}
+
 /* local_user - a local name that is no alias: passwd, then .forward, then the mailbox */
 static void local_user(struct sm_router_ctx *c, const char *written, const struct sm_addr *a, size_t depth,
                        int use_forward)
 {
 	struct sm_answer ans;
+	struct sm_addr lower;
 	struct sm_pw pw;
+	enum sm_status st;
 
-	switch (sm_switch_lookup(c->rt->sw, "passwd", a->user, strlen(a->user), &ans, c->tr)) {
+	st = sm_switch_lookup(c->rt->sw, "passwd", a->user, strlen(a->user), &ans, c->tr);
+	if (st == SM_NOTFOUND && has_upper(a->user)) {
+		/* as sendmail's finduser(): a name not found is tried again in lower case */
+		lower_copy(a, &lower);
+		sm_answer_free(&ans);
+		sm_trace_note(c->tr, "%s... trying %s", written, lower.user);
+		local_user(c, written, &lower, depth, use_forward);
+		sm_addr_free(&lower);
+		return;
+	}
+	switch (st) {
 	case SM_SUCCESS:
 		if (sm_passwd_parse(ans.value, &pw) < 0) {
 			failedf(c, written, EX_TEMPFAIL, "451 4.3.0 malformed passwd entry for %s", a->user);

@@ -12,6 +12,8 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "lib/lines.h"
 #include "lib/mem.h"
@@ -20,6 +22,18 @@
 
 struct sm_libc {
 	char *passwdfile; /* empty: getpwnam_r */
+	/* PasswdFile held in memory, sorted by name, re-read when it changes */
+	struct passwd_line {
+		char *text;
+		size_t seq; /* line order: the first line of a name wins, as with getpwnam */
+	} * lines;
+	size_t count;
+	int loaded;
+	time_t checked;
+	dev_t dev;
+	ino_t ino;
+	time_t mtime;
+	off_t size;
 };
 
 /* libc_getpw - ask glibc */
@@ -55,31 +69,115 @@ static enum sm_status libc_getpw(const char *key, char **value, struct sm_buf *r
 	return SM_SUCCESS;
 }
 
-/* libc_file - look the user up in PasswdFile */
-static enum sm_status libc_file(const char *path, const char *key, char **value, struct sm_buf *reason)
+/* passwd_cmp - order lines by user name */
+static int passwd_cmp(const void *a, const void *b)
 {
-	size_t klen = strlen(key);
+	const struct passwd_line *pa = a, *pb = b;
+	const char *x = pa->text, *y = pb->text;
+	size_t lx = strcspn(x, ":"), ly = strcspn(y, ":");
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+
+	if (c == 0)
+		c = (lx > ly) - (lx < ly);
+	return c ? c : (pa->seq > pb->seq) - (pa->seq < pb->seq);
+}
+
+/* passwd_clear - forget the file's lines */
+static void passwd_clear(struct sm_libc *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		free(l->lines[i].text);
+	free(l->lines);
+	l->lines = NULL;
+	l->count = 0;
+}
+
+/* passwd_load - read PasswdFile into memory when it changed (looked at once a second at most) */
+static enum sm_status passwd_load(struct sm_libc *l, struct sm_buf *reason)
+{
+	const char *path = l->passwdfile;
+	time_t now = time(NULL);
 	struct sm_lines lr;
+	struct stat st;
+	size_t cap = 0;
 	int oserr, rc;
 
-	if (sm_lines_open(&lr, path, 65536, &oserr) < 0) {
-		sm_buf_printf(reason, "%s: %s", path, strerror(oserr));
-		return sm_errno_transient(oserr) ? SM_TRYAGAIN : SM_UNAVAIL;
+	if (l->loaded && now == l->checked)
+		return SM_SUCCESS;
+	l->checked = now;
+	if (stat(path, &st) < 0) {
+		oserr = errno;
+		goto fail;
 	}
+	if (l->loaded && st.st_ino == l->ino && st.st_dev == l->dev && st.st_mtime == l->mtime &&
+	    st.st_size == l->size)
+		return SM_SUCCESS;
+	if (sm_lines_open(&lr, path, 65536, &oserr) < 0)
+		goto fail;
+	passwd_clear(l);
 	while ((rc = sm_lines_next(&lr)) > 0) {
-		if (lr.line.len > klen && memcmp(lr.line.data, key, klen) == 0 && lr.line.data[klen] == ':' &&
-		    !lr.has_nul && !lr.too_long) {
-			*value = sm_strdup(lr.line.data);
-			sm_lines_close(&lr);
-			return SM_SUCCESS;
+		if (lr.has_nul || lr.too_long || strchr(lr.line.data, ':') == NULL)
+			continue;
+		if (l->count == cap) {
+			cap = cap ? cap * 2 : 64;
+			l->lines = sm_realloc(l->lines, cap * sizeof(*l->lines));
 		}
+		l->lines[l->count].text = sm_strdup(lr.line.data);
+		l->lines[l->count].seq = l->count;
+		l->count++;
 	}
 	if (rc < 0) {
-		sm_buf_printf(reason, "%s: %s", path, strerror(lr.err));
+		oserr = lr.err;
 		sm_lines_close(&lr);
+		passwd_clear(l);
+		l->loaded = 0;
+		sm_buf_printf(reason, "%s: %s", path, strerror(oserr));
 		return SM_TRYAGAIN;
 	}
 	sm_lines_close(&lr);
+	qsort(l->lines, l->count, sizeof(*l->lines), passwd_cmp);
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	l->mtime = st.st_mtime;
+	l->size = st.st_size;
+	l->loaded = 1;
+	return SM_SUCCESS;
+fail:
+	if (l->loaded) /* keep answering from what we have */
+		return SM_SUCCESS;
+	sm_buf_printf(reason, "%s: %s", path, strerror(oserr));
+	return sm_errno_transient(oserr) ? SM_TRYAGAIN : SM_UNAVAIL;
+}
+
+/* libc_file - look the user up in PasswdFile */
+static enum sm_status libc_file(struct sm_libc *l, const char *key, char **value, struct sm_buf *reason)
+{
+	size_t klen = strlen(key), lo = 0, hi;
+	enum sm_status st = passwd_load(l, reason);
+
+	if (st != SM_SUCCESS)
+		return st;
+	hi = l->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *line = l->lines[mid].text;
+		size_t n = strcspn(line, ":");
+		int c = memcmp(line, key, n < klen ? n : klen);
+
+		if (c == 0)
+			c = (n > klen) - (n < klen);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo is the first line whose name is not below key */
+	if (lo < l->count && strncmp(l->lines[lo].text, key, klen) == 0 && l->lines[lo].text[klen] == ':') {
+		*value = sm_strdup(l->lines[lo].text);
+		return SM_SUCCESS;
+	}
 	return SM_NOTFOUND;
 }
 
@@ -94,7 +192,7 @@ static enum sm_status libc_lookup(struct sm_source *src, const char *db, const c
 		return SM_UNAVAIL;
 	}
 	if (*l->passwdfile)
-		return libc_file(l->passwdfile, key, value, reason);
+		return libc_file(l, key, value, reason);
 	return libc_getpw(key, value, reason);
 }
 
@@ -103,6 +201,7 @@ static void libc_free(void *priv)
 {
 	struct sm_libc *l = priv;
 
+	passwd_clear(l);
 	free(l->passwdfile);
 	free(l);
 }

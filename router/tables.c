@@ -473,16 +473,34 @@ static char *no_trailing_dot(const char *s)
 	return sm_strndup(s, n);
 }
 
-/* virt_try - one virtusertable key (folded as the map's keys); args[0] is set to it */
-static enum sm_tbl_status virt_try(struct sm_map *m, char *key, const char **args, size_t nargs,
-                                   struct sm_virt_result *out)
+/* lookup_start - 1 if m is open; else 0, *status NOTFOUND (absent map) or TEMPFAIL with *reason (failed) */
+static int lookup_start(const struct sm_map *m, enum sm_tbl_status *status, char **reason)
 {
-	char *val = NULL, *sub, *v;
+	*status = SM_TBL_NOTFOUND;
+	switch (m->state) {
+	case SM_SUCCESS:
+		return 1;
+	case SM_NOTFOUND:
+	case SM_UNAVAIL:
+		return 0;
+	case SM_TRYAGAIN:
+		*reason = sm_strdup(m->reason);
+		*status = SM_TBL_TEMPFAIL;
+		return 0;
+	}
+	return 0;
+}
+
+/* tbl_try - one key (folded; args[0] is set to it): FOUND, *val substituted and trimmed; else key freed */
+static enum sm_tbl_status tbl_try(struct sm_map *m, char *key, const char **args, size_t nargs, char **val,
+                                  char **reason)
+{
+	char *raw = NULL, *sub;
 
 	if (!(m->flags & SM_MAP_NOFOLD))
 		fold(key, strlen(key));
 	args[0] = key;
-	switch (sm_map_get(m, key, &val)) {
+	switch (sm_map_get(m, key, &raw)) {
 	case SM_SUCCESS:
 		break;
 	case SM_NOTFOUND:
@@ -490,14 +508,26 @@ static enum sm_tbl_status virt_try(struct sm_map *m, char *key, const char **arg
 		free(key);
 		return SM_TBL_NOTFOUND;
 	case SM_TRYAGAIN:
-		out->reason = sm_strdup(sm_map_reason(m));
+		*reason = sm_strdup(sm_map_reason(m));
 		free(key);
-		return out->status = SM_TBL_TEMPFAIL;
+		return SM_TBL_TEMPFAIL;
 	}
-	sub = sm_tbl_subst(val, args, nargs);
-	v = trimmed(sub);
+	sub = sm_tbl_subst(raw, args, nargs);
+	*val = trimmed(sub);
 	free(sub);
-	free(val);
+	free(raw);
+	return SM_TBL_FOUND;
+}
+
+/* virt_try - one virtusertable key (see tbl_try) */
+static enum sm_tbl_status virt_try(struct sm_map *m, char *key, const char **args, size_t nargs,
+                                   struct sm_virt_result *out)
+{
+	char *v = NULL;
+	enum sm_tbl_status st = tbl_try(m, key, args, nargs, &v, &out->reason);
+
+	if (st != SM_TBL_FOUND)
+		return out->status = st;
 	out->key = key;
 	if (sm_tbl_error_parse(v, &out->err)) {
 		free(v);
@@ -516,17 +546,8 @@ enum sm_tbl_status sm_virtuser_lookup(struct sm_map *m, const char *user, const 
 	char *dom, *plus = NULL, *full = NULL;
 
 	memset(out, 0, sizeof(*out));
-	out->status = SM_TBL_NOTFOUND;
-	switch (sm_map_state(m)) {
-	case SM_SUCCESS:
-		break;
-	case SM_NOTFOUND:
-	case SM_UNAVAIL:
-		return SM_TBL_NOTFOUND;
-	case SM_TRYAGAIN:
-		out->reason = sm_strdup(sm_map_reason(m));
-		return out->status = SM_TBL_TEMPFAIL;
-	}
+	if (!lookup_start(m, &out->status, &out->reason))
+		return out->status;
 	dom = no_trailing_dot(domain);
 	if (!has_detail) {
 		args[1] = user;
@@ -647,32 +668,15 @@ static enum sm_tbl_status mt_value(struct sm_map *m, char *key, char *val, struc
 	return out->status = SM_TBL_FOUND;
 }
 
-/* mt_try - one mailertable key (folded as the map's keys); args[0] is set to it */
+/* mt_try - one mailertable key (see tbl_try) */
 static enum sm_tbl_status mt_try(struct sm_map *m, char *key, const char **args, size_t nargs,
                                  struct sm_mt_result *out)
 {
-	char *val = NULL, *sub, *v;
-	enum sm_tbl_status st;
+	char *v = NULL;
+	enum sm_tbl_status st = tbl_try(m, key, args, nargs, &v, &out->reason);
 
-	if (!(m->flags & SM_MAP_NOFOLD))
-		fold(key, strlen(key));
-	args[0] = key;
-	switch (sm_map_get(m, key, &val)) {
-	case SM_SUCCESS:
-		break;
-	case SM_NOTFOUND:
-	case SM_UNAVAIL:
-		free(key);
-		return SM_TBL_NOTFOUND;
-	case SM_TRYAGAIN:
-		out->reason = sm_strdup(sm_map_reason(m));
-		free(key);
-		return out->status = SM_TBL_TEMPFAIL;
-	}
-	sub = sm_tbl_subst(val, args, nargs);
-	v = trimmed(sub);
-	free(sub);
-	free(val);
+	if (st != SM_TBL_FOUND)
+		return out->status = st;
 	st = mt_value(m, key, v, out);
 	free(v);
 	return st;
@@ -687,17 +691,8 @@ enum sm_tbl_status sm_mailertable_lookup(struct sm_map *m, const char *host, str
 	size_t i, prev;
 
 	memset(out, 0, sizeof(*out));
-	out->status = SM_TBL_NOTFOUND;
-	switch (sm_map_state(m)) {
-	case SM_SUCCESS:
-		break;
-	case SM_NOTFOUND:
-	case SM_UNAVAIL:
-		return SM_TBL_NOTFOUND;
-	case SM_TRYAGAIN:
-		out->reason = sm_strdup(sm_map_reason(m));
-		return out->status = SM_TBL_TEMPFAIL;
-	}
+	if (!lookup_start(m, &out->status, &out->reason))
+		return out->status;
 	h = no_trailing_dot(host);
 	if (h[0] == '\0' || strcmp(h, ".") == 0) {
 		free(h);

@@ -26,6 +26,7 @@
 #include "lib/mem.h"
 #include "router/address.h"
 #include "tests/tap.h"
+#include "tests/testutil.h"
 
 #define E(reason) "553 5.1.3 " reason
 
@@ -677,7 +678,7 @@ static const char *kind_name(enum sm_addr_kind k)
 /* field - compare one string field, with a diagnostic; 1 if equal */
 static int field(const char *name, const char *what, const char *got, const char *want)
 {
-	if ((got == NULL || want == NULL) ? got == want : strcmp(got, want) == 0)
+	if (str_same(got, want))
 		return 1;
 	diag("%s: %s is \"%s\", want \"%s\"", name, what, got ? got : "(null)", want ? want : "(null)");
 	return 0;

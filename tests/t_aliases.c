@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 #include "nsswitch/newaliases.h"
 #include "nsswitch/switch.h"
 #include "tests/tap.h"
+#include "tests/testutil.h"
 
 #define MAXREC 8
 
@@ -403,32 +403,6 @@ static void test_parse_more(void)
 	} else {
 		ok(0, "fopen(\"/\") for the read-error case: %s", strerror(errno));
 	}
-}
-
-static char dir[] = "/tmp/t_aliases.XXXXXX";
-
-/* in_dir - dir/name in a static buffer (two at a time) */
-static const char *in_dir(const char *name)
-{
-	static char buf[2][256];
-	static int which;
-
-	which = !which;
-	snprintf(buf[which], sizeof(buf[which]), "%s/%s", dir, name);
-	return buf[which];
-}
-
-/* write_file - create path with text and mode; 0 or -1 */
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		return -1;
-	fputs(text, fp);
-	if (fclose(fp) != 0)
-		return -1;
-	return chmod(path, mode);
 }
 
 /* run_newaliases - sm_newaliases with its messages collected into *msgs (caller frees) */
@@ -806,49 +780,6 @@ static void test_atomic(void)
 	free(table);
 }
 
-#define MAXLOG 16
-
-/* the messages captured from sm_log */
-struct logcap {
-	size_t count;
-	char *msg[MAXLOG];
-};
-
-static struct logcap logs;
-
-/* log_capture - sm_log sink that keeps every message */
-static void log_capture(int prio, const char *msg, void *ctx)
-{
-	struct logcap *lc = ctx;
-
-	(void)prio;
-	if (lc->count < MAXLOG)
-		lc->msg[lc->count] = sm_strdup(msg);
-	lc->count++;
-}
-
-/* log_reset - forget the captured messages */
-static void log_reset(struct logcap *lc)
-{
-	size_t i;
-
-	for (i = 0; i < lc->count && i < MAXLOG; i++)
-		free(lc->msg[i]);
-	memset(lc, 0, sizeof(*lc));
-}
-
-/* log_count - how many captured messages contain s */
-static int log_count(const char *s)
-{
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < logs.count && i < MAXLOG; i++)
-		if (strstr(logs.msg[i], s))
-			n++;
-	return n;
-}
-
 static const struct sm_source_type types[] = {
 	{ "files", 0, sm_files_create },
 	{ NULL, 0, NULL },
@@ -857,12 +788,8 @@ static const struct sm_source_type types[] = {
 /* files_switch - a switch whose aliases chain is "files" over aliasfile; c is filled and freed by caller */
 static struct sm_switch *files_switch(struct sm_config **c, const char *aliasfile)
 {
-	struct sm_buf err = SM_BUF_INIT;
-
 	*c = sm_config_new();
-	if (sm_config_set(*c, "AliasFile", aliasfile, "test", &err) < 0)
-		diag("%s", sm_buf_str(&err));
-	sm_buf_free(&err);
+	config_set(*c, "AliasFile", aliasfile);
 	return sm_switch_new(*c, types, sm_nsconf_parse_string("aliases: files\nhosts: files", "test.conf"));
 }
 
@@ -899,7 +826,7 @@ static void test_files_source(void)
 
 	snprintf(path, sizeof(path), "%s", in_dir("fs-aliases"));
 	table = sm_alias_table_path(path);
-	log_reset(&logs);
+	log_reset();
 	sw = files_switch(&c, path);
 	is_int(lookup(sw, "aliases", "postmaster", out, sizeof(out)), SM_UNAVAIL,
 	       "files: no table yet: UNAVAIL");
@@ -926,7 +853,7 @@ static void test_files_source(void)
 	/* the text newer than the table */
 	set_mtime(table, now - 100);
 	set_mtime(path, now - 10);
-	log_reset(&logs);
+	log_reset();
 	sw = files_switch(&c, path);
 	is_int(lookup(sw, "aliases", "postmaster", out, sizeof(out)), SM_SUCCESS,
 	       "files: a table older than its text is still used");
@@ -939,14 +866,14 @@ static void test_files_source(void)
 
 	/* the text older than the table */
 	set_mtime(path, now - 200);
-	log_reset(&logs);
+	log_reset();
 	sw = files_switch(&c, path);
 	lookup(sw, "aliases", "postmaster", out, sizeof(out));
 	is_int(log_count("out of date"), 0, "files: a table newer than its text: no warning");
 	sm_switch_free(sw);
 	sm_config_free(c);
 	free(table);
-	log_reset(&logs);
+	log_reset();
 }
 
 /* test_files_broken - tables the files source must refuse */
@@ -987,23 +914,7 @@ static void test_files_broken(void)
 	sm_config_free(c);
 	free(table);
 	sm_buf_free(&err);
-	log_reset(&logs);
-}
-
-/* remove_entry - nftw callback: delete one file, link or (emptied) directory */
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* remove_dir - delete the temporary directory and what the tests left in it */
-static void remove_dir(void)
-{
-	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		diag("could not remove %s: %s", dir, strerror(errno));
+	log_reset();
 }
 
 int main(void)
@@ -1017,11 +928,11 @@ int main(void)
 	test_blank_ends_skipping();
 	test_transient();
 
-	if (mkdtemp(dir) == NULL) {
+	if (test_dir_make("/tmp/t_aliases.XXXXXX") < 0) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return done_testing();
 	}
-	sm_log_sink(log_capture, &logs);
+	sm_log_sink(log_capture, NULL);
 	test_newaliases_sample();
 	test_newaliases_clean();
 	test_newaliases_refused();
@@ -1031,7 +942,7 @@ int main(void)
 	test_files_source();
 	test_files_broken();
 	sm_log_sink(NULL, NULL);
-	log_reset(&logs);
-	remove_dir();
+	log_reset();
+	test_dir_remove();
 	return done_testing();
 }

@@ -18,46 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "nsswitch/conf.h"
 #include "tests/tap.h"
-
-#define MAXLOG 16
-
-/* the warnings captured from sm_log */
-struct logcap {
-	size_t count;
-	int prio[MAXLOG];
-	char *msg[MAXLOG];
-};
-
-static struct logcap logs;
-
-/* log_capture - sm_log sink that keeps every message */
-static void log_capture(int prio, const char *msg, void *ctx)
-{
-	struct logcap *lc = ctx;
-
-	if (lc->count < MAXLOG) {
-		lc->prio[lc->count] = prio;
-		lc->msg[lc->count] = sm_strdup(msg);
-	}
-	lc->count++;
-}
-
-/* log_reset - forget the captured messages */
-static void log_reset(struct logcap *lc)
-{
-	size_t i;
-
-	for (i = 0; i < lc->count && i < MAXLOG; i++)
-		free(lc->msg[i]);
-	memset(lc, 0, sizeof(*lc));
-}
+#include "tests/testutil.h"
 
 /* action_letters - the actions of an entry as "RCCC" (SUCCESS NOTFOUND UNAVAIL TRYAGAIN) */
 static void action_letters(const struct sm_nsentry *e, char out[SM_NSTATUS + 1])
@@ -355,37 +322,14 @@ static void test_success_continue(void)
 	struct sm_nsdb db;
 	int rc;
 
-	log_reset(&logs);
+	log_reset();
 	rc = sm_nsconf_parse_line("aliases: files [SUCCESS=continue] nis", &db, &err);
 	is_int(rc, 1, "SUCCESS=continue parses");
 	ok(logs.count == 1 && strstr(logs.msg[0], "SUCCESS=continue has no effect") != NULL,
 	   "  and logs that it has no effect");
 	sm_nsdb_clear(&db);
 	sm_buf_free(&err);
-	log_reset(&logs);
-}
-
-/* log_has - index of the captured message containing s, or -1 */
-static int log_has(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < logs.count && i < MAXLOG; i++)
-		if (strstr(logs.msg[i], s))
-			return (int)i;
-	return -1;
-}
-
-/* src_names - the sources of a chain joined by spaces, into out */
-static const char *src_names(const struct sm_nsdb *db, char *out, size_t size)
-{
-	size_t i, n = 0;
-
-	out[0] = '\0';
-	for (i = 0; db && i < db->count; i++)
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? " " : "",
-		                      db->src[i].source);
-	return out;
+	log_reset();
 }
 
 /* test_parse_string - a whole file in memory */
@@ -407,22 +351,22 @@ static void test_parse_string(void)
 	char names[256];
 	int i;
 
-	log_reset(&logs);
+	log_reset();
 	conf = sm_nsconf_parse_string(text, "test.conf");
 	ok(conf != NULL, "sm_nsconf_parse_string returns a configuration");
 	is_int((long)conf->errors, 3, "  conf->errors counts the three bad lines");
 	is_int((long)conf->count, 5, "  five databases: aliases hosts group networks automount");
-	is_str(src_names(sm_nsconf_find(conf, "aliases"), names, sizeof(names)), "files nis", "  aliases");
+	is_str(chain_names(sm_nsconf_find(conf, "aliases"), names, sizeof(names)), "files nis", "  aliases");
 	db = sm_nsconf_find(conf, "hosts");
-	is_str(src_names(db, names, sizeof(names)), "files", "  hosts: the later line wins");
+	is_str(chain_names(db, names, sizeof(names)), "files", "  hosts: the later line wins");
 	ok(db && db->src[0].act[SM_NOTFOUND] == SM_CONTINUE, "  and none of the earlier criteria survive");
 	ok(sm_nsconf_find(conf, "passwd") == NULL, "  passwd (bad line) is absent: it keeps its default");
 	ok(sm_nsconf_find(conf, "sendmailvars") == NULL, "  sendmailvars (bad line) is absent");
-	is_str(src_names(sm_nsconf_find(conf, "group"), names, sizeof(names)), "files ldap",
+	is_str(chain_names(sm_nsconf_find(conf, "group"), names, sizeof(names)), "files ldap",
 	       "  group (no colon) parses");
-	is_str(src_names(sm_nsconf_find(conf, "networks"), names, sizeof(names)), "dns",
+	is_str(chain_names(sm_nsconf_find(conf, "networks"), names, sizeof(names)), "dns",
 	       "  networks (indented, trailing comment) parses");
-	is_str(src_names(sm_nsconf_find(conf, "automount"), names, sizeof(names)), "files nis",
+	is_str(chain_names(sm_nsconf_find(conf, "automount"), names, sizeof(names)), "files nis",
 	       "  the last line without a newline parses");
 	ok(sm_nsconf_find(conf, "Aliases") == NULL, "  database names are case-sensitive in lookups");
 
@@ -441,11 +385,11 @@ static void test_parse_string(void)
 	/* a bad line after a good one for the same database: the database gets its default */
 	conf = sm_nsconf_parse_string("aliases: nis\naliases: files [BAD=return]\nhosts: dns\n", "two.conf");
 	ok(sm_nsconf_find(conf, "aliases") == NULL, "a bad line drops an earlier good line for its database");
-	is_str(src_names(sm_nsconf_find(conf, "hosts"), names, sizeof(names)), "dns",
+	is_str(chain_names(sm_nsconf_find(conf, "hosts"), names, sizeof(names)), "dns",
 	       "  other databases stay");
 	sm_nsconf_free(conf);
 
-	log_reset(&logs);
+	log_reset();
 
 	conf = sm_nsconf_parse_string("", "empty.conf");
 	ok(conf != NULL && conf->count == 0 && conf->errors == 0,
@@ -461,37 +405,34 @@ static void test_parse_string(void)
 /* test_read - a file on disk, and a missing file */
 static void test_read(void)
 {
-	char dir[] = "/tmp/t_conf.XXXXXX";
-	char path[64], missing[64];
+	static const char text[] = "aliases: files\n"
+	                           "hosts: dns [UNAVAIL=forever] files\n"
+	                           "group: fi\0les\n"
+	                           "sendmailvars: nis\n";
+	const char *path, *missing;
 	struct sm_nsconf *conf;
 	char names[128];
-	FILE *fp;
 	int oserr = 0;
 	int i;
 
-	if (mkdtemp(dir) == NULL) {
+	if (test_dir_make("/tmp/t_conf.XXXXXX") < 0) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/nsswitch.conf", dir);
-	snprintf(missing, sizeof(missing), "%s/none.conf", dir);
-	fp = fopen(path, "w");
-	fputs("aliases: files\n", fp);
-	fputs("hosts: dns [UNAVAIL=forever] files\n", fp);
-	fwrite("group: fi\0les\n", 1, 14, fp);
-	fputs("sendmailvars: nis\n", fp);
-	fclose(fp);
+	path = in_dir("nsswitch.conf");
+	missing = in_dir("none.conf");
+	write_bytes(path, text, sizeof(text) - 1, 0644);
 
-	log_reset(&logs);
+	log_reset();
 	conf = sm_nsconf_read(path, &oserr);
 	ok(conf != NULL, "sm_nsconf_read reads a file");
 	if (conf) {
 		is_int((long)conf->errors, 2, "  two bad lines counted");
-		is_str(src_names(sm_nsconf_find(conf, "aliases"), names, sizeof(names)), "files",
+		is_str(chain_names(sm_nsconf_find(conf, "aliases"), names, sizeof(names)), "files",
 		       "  aliases");
 		ok(sm_nsconf_find(conf, "hosts") == NULL, "  hosts (bad line) is absent");
 		ok(sm_nsconf_find(conf, "group") == NULL, "  group (NUL byte) is absent");
-		is_str(src_names(sm_nsconf_find(conf, "sendmailvars"), names, sizeof(names)), "nis",
+		is_str(chain_names(sm_nsconf_find(conf, "sendmailvars"), names, sizeof(names)), "nis",
 		       "  a line after the bad ones still parses");
 		{
 			char want[96];
@@ -505,7 +446,7 @@ static void test_read(void)
 		}
 	}
 	sm_nsconf_free(conf);
-	log_reset(&logs);
+	log_reset();
 
 	oserr = 0;
 	conf = sm_nsconf_read(missing, &oserr);
@@ -514,20 +455,19 @@ static void test_read(void)
 	sm_nsconf_free(conf);
 
 	oserr = 0;
-	conf = sm_nsconf_read(dir, &oserr);
+	conf = sm_nsconf_read(test_dir, &oserr);
 	ok(conf == NULL, "sm_nsconf_read of a directory returns NULL");
 	is_int(oserr, EISDIR, "  with *oserr EISDIR");
 	sm_nsconf_free(conf);
 
-	unlink(path);
-	rmdir(dir);
+	test_dir_remove();
 }
 
 int main(void)
 {
 	size_t i;
 
-	sm_log_sink(log_capture, &logs);
+	sm_log_sink(log_capture, NULL);
 	for (i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++)
 		check_good(&good_cases[i]);
 	for (i = 0; i < sizeof(empty_lines) / sizeof(empty_lines[0]); i++) {
@@ -547,6 +487,6 @@ int main(void)
 	test_parse_string();
 	test_read();
 	sm_log_sink(NULL, NULL);
-	log_reset(&logs);
+	log_reset();
 	return done_testing();
 }

@@ -26,28 +26,7 @@
 #include "lib/mem.h"
 #include "router/router.h"
 #include "tests/tap.h"
-
-static char dir[] = "/tmp/t_config.XXXXXX";
-
-/* in_dir - dir/name in a static buffer */
-static const char *in_dir(const char *name)
-{
-	static char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
-	return buf;
-}
-
-/* write_file - create path with text; 0 or -1 */
-static int write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		return -1;
-	fputs(text, fp);
-	return fclose(fp) == 0 ? 0 : -1;
-}
+#include "tests/testutil.h"
 
 /* test_defaults - every setting has a default, returned under any case of its name */
 static void test_defaults(void)
@@ -121,7 +100,7 @@ static void test_load(void)
 	int rc;
 
 	snprintf(conf, sizeof(conf), "%s", path);
-	write_file(conf, good_file);
+	write_file(conf, good_file, 0644);
 	rc = sm_config_load(cf, conf, &err);
 	if (!is_int(rc, 0, "sm_config_load of a good file"))
 		diag("%s", sm_buf_str(&err));
@@ -131,7 +110,7 @@ static void test_load(void)
 		char want[512], name[128];
 
 		if (strncmp(w->value, "@/", 2) == 0)
-			snprintf(want, sizeof(want), "%s/%s", dir, w->value + 2);
+			snprintf(want, sizeof(want), "%s/%s", test_dir, w->value + 2);
 		else
 			snprintf(want, sizeof(want), "%s", w->value);
 		snprintf(name, sizeof(name), "  %s = %s", w->name, w->value);
@@ -140,7 +119,7 @@ static void test_load(void)
 	is_int(sm_config_int(cf, "MaxAliasRecursion"), 7, "  sm_config_int reads 7");
 
 	/* a second file overrides the first; absolute paths are kept */
-	write_file(in_dir("second.conf"), "AliasFile = /etc/mail/other\n");
+	write_file(in_dir("second.conf"), "AliasFile = /etc/mail/other\n", 0644);
 	snprintf(conf, sizeof(conf), "%s", in_dir("second.conf"));
 	is_int(sm_config_load(cf, conf, &err), 0, "a second file loads");
 	is_str(sm_config_str(cf, "AliasFile"), "/etc/mail/other", "  an absolute path is kept as is");
@@ -194,7 +173,7 @@ static void test_load_errors(void)
 	for (i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
 		cf = sm_config_new();
 		sm_buf_reset(&err);
-		write_file(path, bad_files[i].text);
+		write_file(path, bad_files[i].text, 0644);
 		is_int(sm_config_load(cf, path, &err), -1, bad_files[i].name);
 		snprintf(want, sizeof(want), "%s: %s", path, bad_files[i].msg);
 		is_str(sm_buf_str(&err), want, "  message FILE: line N: ...");
@@ -204,7 +183,7 @@ static void test_load_errors(void)
 	/* loading stops at the first error; what came before stays */
 	cf = sm_config_new();
 	sm_buf_reset(&err);
-	write_file(path, "SmartHost = before\nBogus = 1\nHostName = after\n");
+	write_file(path, "SmartHost = before\nBogus = 1\nHostName = after\n", 0644);
 	is_int(sm_config_load(cf, path, &err), -1, "a bad line in the middle");
 	is_str(sm_config_str(cf, "SmartHost"), "before", "  the line before it is applied");
 	is_str(sm_config_str(cf, "HostName"), "", "  the line after it is not");
@@ -287,7 +266,7 @@ static void test_load_directory(void)
 	struct sm_config *cf = sm_config_new();
 	struct sm_buf err = SM_BUF_INIT;
 
-	is_int(sm_config_load(cf, dir, &err), -1, "loading a directory fails");
+	is_int(sm_config_load(cf, test_dir, &err), -1, "loading a directory fails");
 	ok(strstr(sm_buf_str(&err), "Is a directory") != NULL, "  and says \"Is a directory\"");
 	sm_buf_free(&err);
 	sm_config_free(cf);
@@ -349,7 +328,7 @@ static void test_print(void)
 	size_t lines = 0, n = 0;
 
 	snprintf(path, sizeof(path), "%s", in_dir("print.conf"));
-	write_file(path, "# c\nAliasFile = aliases\n");
+	write_file(path, "# c\nAliasFile = aliases\n", 0644);
 	sm_config_load(cf, path, &err);
 	sm_config_override(cf, "MaxAliasRecursion=5", &err);
 	out = print_to_string(cf);
@@ -359,7 +338,7 @@ static void test_print(void)
 		n++;
 	is_int((long)lines, (long)n, "sm_config_print: one line per setting");
 	ok(out && strstr(out, "AliasFile = ") != NULL, "  contains \"AliasFile = \"");
-	snprintf(want, sizeof(want), "\nAliasFile = %s/aliases\t# %s: line 2\n", dir, path);
+	snprintf(want, sizeof(want), "\nAliasFile = %s/aliases\t# %s: line 2\n", test_dir, path);
 	ok(out && (strstr(out, want) != NULL || strncmp(out, want + 1, strlen(want + 1)) == 0),
 	   "  a loaded setting shows FILE: line N as its origin");
 	ok(out && strstr(out, "\nMaxAliasRecursion = 5\t# command line\n") != NULL,
@@ -444,7 +423,7 @@ int main(void)
 {
 	test_defaults();
 	test_split();
-	if (mkdtemp(dir) == NULL) {
+	if (test_dir_make("/tmp/t_config.XXXXXX") < 0) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return done_testing();
 	}
@@ -453,8 +432,6 @@ int main(void)
 	test_load_directory();
 	test_override();
 	test_print();
-	unlink(in_dir("good.conf"));
-	unlink(in_dir("second.conf"));
-	rmdir(dir);
+	test_dir_remove();
 	return done_testing();
 }

@@ -26,7 +26,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,54 +40,15 @@
 #include "lib/mem.h"
 #include "router/forward.h"
 #include "tests/tap.h"
+#include "tests/testutil.h"
 
 #define OTHER_UID 4343
 #define ROOT_TEST_UID 4242
-#define MAXLOG 64
 
-static char base[PATH_MAX]; /* the mkdtemp() directory, absolute */
 static uid_t user_uid;
 static gid_t user_gid;
 static int is_root;
-static int safe_base; /* every directory from / to base is safe for user_uid */
-
-/* the messages captured from sm_log */
-static struct {
-	size_t count;
-	char *msg[MAXLOG];
-} logs;
-
-/* log_capture - sm_log sink that keeps every message */
-static void log_capture(int prio, const char *msg, void *ctx)
-{
-	(void)prio;
-	(void)ctx;
-	if (logs.count < MAXLOG)
-		logs.msg[logs.count] = sm_strdup(msg);
-	logs.count++;
-}
-
-/* log_reset - forget the captured messages */
-static void log_reset(void)
-{
-	size_t i;
-
-	for (i = 0; i < logs.count && i < MAXLOG; i++)
-		free(logs.msg[i]);
-	memset(&logs, 0, sizeof(logs));
-}
-
-/* log_count - how many captured messages contain s */
-static int log_count(const char *s)
-{
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < logs.count && i < MAXLOG; i++)
-		if (strstr(logs.msg[i], s))
-			n++;
-	return n;
-}
+static int safe_base; /* every directory from / to test_dir is safe for user_uid */
 
 /* skip - a test point that cannot be run here */
 static void skip(const char *name, const char *why)
@@ -111,18 +71,6 @@ static void __attribute__((format(printf, 2, 3))) ok_safe(int cond, const char *
 		skip(name, "the path to the build directory is not safe");
 }
 
-/* p - base/rel in a static buffer (one of four, so a few may be used together) */
-static const char *p(const char *rel)
-{
-	static char bufs[4][PATH_MAX];
-	static int next;
-	char *b = bufs[next++ % 4];
-
-	if (snprintf(b, PATH_MAX, "%s/%s", base, rel) >= PATH_MAX)
-		diag("path too long: %s/%s", base, rel);
-	return b;
-}
-
 /* give - as root, hand path to the test user */
 static void give(const char *path)
 {
@@ -130,10 +78,10 @@ static void give(const char *path)
 		diag("lchown %s: %s", path, strerror(errno));
 }
 
-/* mkd - make directory base/rel with mode, owned by the user */
+/* mkd - make directory test_dir/rel with mode, owned by the user */
 static void mkd(const char *rel, mode_t mode)
 {
-	const char *path = p(rel);
+	const char *path = in_dir(rel);
 
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		diag("mkdir %s: %s", path, strerror(errno));
@@ -142,51 +90,43 @@ static void mkd(const char *rel, mode_t mode)
 	give(path);
 }
 
-/* put - write base/rel with text and mode, owned by the user */
+/* put - write test_dir/rel with text and mode, owned by the user */
 static void put(const char *rel, const char *text, mode_t mode)
 {
-	const char *path = p(rel);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	const char *path = in_dir(rel);
 
-	if (fd < 0) {
-		diag("open %s: %s", path, strerror(errno));
-		return;
-	}
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (write_file(path, text, mode) < 0)
 		diag("write %s: %s", path, strerror(errno));
-	if (fchmod(fd, mode) < 0)
-		diag("fchmod %s: %s", path, strerror(errno));
-	close(fd);
 	give(path);
 }
 
-/* rm - remove base/rel if it exists */
+/* rm - remove test_dir/rel if it exists */
 static void rm(const char *rel)
 {
-	const char *path = p(rel);
+	const char *path = in_dir(rel);
 
 	if (remove(path) < 0 && errno != ENOENT)
 		diag("remove %s: %s", path, strerror(errno));
 }
 
-/* symlnk - base/rel is a symbolic link to target */
+/* symlnk - test_dir/rel is a symbolic link to target */
 static void symlnk(const char *target, const char *rel)
 {
 	rm(rel);
-	if (symlink(target, p(rel)) < 0)
-		diag("symlink %s: %s", p(rel), strerror(errno));
-	give(p(rel));
+	if (symlink(target, in_dir(rel)) < 0)
+		diag("symlink %s: %s", in_dir(rel), strerror(errno));
+	give(in_dir(rel));
 }
 
-/* hardlnk - base/rel is another name of base/from */
+/* hardlnk - test_dir/rel is another name of test_dir/from */
 static void hardlnk(const char *from, const char *rel)
 {
 	rm(rel);
-	if (link(p(from), p(rel)) < 0)
-		diag("link %s: %s", p(rel), strerror(errno));
+	if (link(in_dir(from), in_dir(rel)) < 0)
+		diag("link %s: %s", in_dir(rel), strerror(errno));
 }
 
-/* find - sm_forward_find for user "jun" with home base/home (absolute when home starts with '/') */
+/* find - sm_forward_find for user "jun" with home test_dir/home (absolute when home starts with '/') */
 static void find(const char *home, const char *detail, const char *path, size_t max, struct sm_forward *out)
 {
 	char dir[PATH_MAX];
@@ -198,7 +138,7 @@ static void find(const char *home, const char *detail, const char *path, size_t 
 	else if (home[0] == '/' || strncmp(home, "rel", 3) == 0)
 		snprintf(dir, sizeof(dir), "%s", home);
 	else
-		snprintf(dir, sizeof(dir), "%s", p(home));
+		snprintf(dir, sizeof(dir), "%s", in_dir(home));
 	sm_forward_find(&pw, detail, &fp, out);
 }
 
@@ -441,7 +381,7 @@ static void test_paths(void)
 	sm_forward_free(&f);
 
 	put("safe/jun/fwd-jun", "custom@example.com\n", 0644);
-	if (snprintf(path, sizeof(path), "$z/nothere:%s/safe/jun/fwd-$u:$z/.forward", base) >=
+	if (snprintf(path, sizeof(path), "$z/nothere:%s/safe/jun/fwd-$u:$z/.forward", test_dir) >=
 	    (int)sizeof(path))
 		diag("ForwardPath too long");
 	find("safe/jun", NULL, path, 0, &f);
@@ -647,9 +587,9 @@ static void test_files(void)
 	is_int(log_count("not a regular file"), 1, "  logged: not a regular file");
 	sm_forward_free(&f);
 	rm("safe/jun/.forward.myhost");
-	if (mkfifo(p("safe/jun/.forward.myhost"), 0644) < 0)
+	if (mkfifo(in_dir("safe/jun/.forward.myhost"), 0644) < 0)
 		diag("mkfifo: %s", strerror(errno));
-	give(p("safe/jun/.forward.myhost"));
+	give(in_dir("safe/jun/.forward.myhost"));
 	log_reset();
 	find("safe/jun", NULL, NULL, 0, &f);
 	ok(f.status == SM_FORWARD_FOUND && ends_with(f.path, "/.forward") &&
@@ -692,7 +632,7 @@ static void test_owners(void)
 		return;
 	}
 	put("safe/jun/.forward.myhost", "theirs@example.com\n", 0644);
-	if (chown(p("safe/jun/.forward.myhost"), OTHER_UID, OTHER_UID) < 0)
+	if (chown(in_dir("safe/jun/.forward.myhost"), OTHER_UID, OTHER_UID) < 0)
 		diag("chown: %s", strerror(errno));
 	log_reset();
 	find("safe/jun", NULL, NULL, 0, &f);
@@ -701,7 +641,7 @@ static void test_owners(void)
 	is_int(log_count("owned by uid 4343, not by the user or root"), 1, "  logged: owned by uid N");
 	sm_forward_free(&f);
 
-	if (chown(p("safe/jun/.forward.myhost"), 0, 0) < 0)
+	if (chown(in_dir("safe/jun/.forward.myhost"), 0, 0) < 0)
 		diag("chown: %s", strerror(errno));
 	find("safe/jun", NULL, NULL, 0, &f);
 	ok_safe(f.status == SM_FORWARD_FOUND && ends_with(f.path, "/.forward.myhost") && f.unsafe == 0,
@@ -723,7 +663,7 @@ static void test_owners(void)
 	mkd("other", 0755);
 	mkd("other/jun", 0755);
 	put("other/jun/.forward", "a@example.com\n", 0644);
-	if (chown(p("other/jun"), OTHER_UID, OTHER_UID) < 0)
+	if (chown(in_dir("other/jun"), OTHER_UID, OTHER_UID) < 0)
 		diag("chown: %s", strerror(errno));
 	find("other/jun", NULL, NULL, 0, &f);
 	ok(f.status == SM_FORWARD_FOUND && f.unsafe == 1, "a home owned by another uid: unsafe");
@@ -783,7 +723,7 @@ static void test_contents(void)
 		sm_buf_adds(&b, "\nnul@example.com");
 		sm_buf_addc(&b, '\0');
 		sm_buf_adds(&b, "x\nlast@example.com\n");
-		fd = open(p("safe/jun/.forward"), O_WRONLY | O_TRUNC);
+		fd = open(in_dir("safe/jun/.forward"), O_WRONLY | O_TRUNC);
 		if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len)
 			diag("write: %s", strerror(errno));
 		if (fd >= 0)
@@ -823,7 +763,7 @@ static void test_contents(void)
 /* test_policy - root and system accounts */
 static void test_policy(void)
 {
-	struct sm_pw pw = { .name = "jun", .uid = 0, .gid = 0, .dir = (char *)p("safe/jun") };
+	struct sm_pw pw = { .name = "jun", .uid = 0, .gid = 0, .dir = (char *)in_dir("safe/jun") };
 	struct sm_forward_params fp = { .path = NULL, .host = "myhost", .max_entries = 0, .min_uid = 0 };
 	struct sm_forward f;
 
@@ -887,42 +827,28 @@ static void test_transient(void)
 	sm_forward_free(&f);
 }
 
-/* remove_entry - nftw callback: delete one file, link or (emptied) directory */
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
-	char tmpl[] = "t_forward.XXXXXX";
-	char fallback[PATH_MAX];
-	char *dir = tmpl;
-
 	is_root = getuid() == 0;
 	user_uid = is_root ? ROOT_TEST_UID : getuid();
 	user_gid = is_root ? ROOT_TEST_UID : getgid();
 	test_detail();
 	test_expand();
-	if (mkdtemp(tmpl) == NULL) {
+	if (test_dir_make("t_forward.XXXXXX") < 0) {
 		/* a build directory we may not write: fall back to a temporary directory */
 		const char *tmpdir = getenv("TMPDIR");
+		char fallback[PATH_MAX];
 
-		snprintf(tmpl, sizeof(tmpl), "%s", "t_forward.XXXXXX");
 		snprintf(fallback, sizeof(fallback), "%s/t_forward.XXXXXX",
 		         tmpdir && *tmpdir ? tmpdir : "/tmp");
-		dir = fallback;
+		if (test_dir_make(fallback) < 0) {
+			ok(0, "mkdtemp: %s", strerror(errno));
+			return done_testing();
+		}
 	}
-	if ((dir != tmpl && mkdtemp(dir) == NULL) || realpath(dir, base) == NULL) {
-		ok(0, "mkdtemp: %s", strerror(errno));
-		return done_testing();
-	}
-	safe_base = chain_is_safe(base, user_uid);
+	safe_base = chain_is_safe(test_dir, user_uid);
 	if (!safe_base)
-		diag("%s: a directory on the way is not safe; some points are skipped", base);
+		diag("%s: a directory on the way is not safe; some points are skipped", test_dir);
 	sm_log_sink(log_capture, NULL);
 	test_order();
 	test_paths();
@@ -934,7 +860,6 @@ int main(void)
 	test_transient();
 	sm_log_sink(NULL, NULL);
 	log_reset();
-	if (nftw(base, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		diag("could not remove %s: %s", base, strerror(errno));
+	test_dir_remove();
 	return done_testing();
 }

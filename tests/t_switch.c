@@ -31,6 +31,7 @@
 #include "nsswitch/switch.h"
 #include "nsswitch/testsrc.h"
 #include "tests/tap.h"
+#include "tests/testutil.h"
 
 /* what each source answers, by key */
 static const char fixture[] = "# fixture for t_switch\n"
@@ -67,49 +68,6 @@ static const struct sm_source_type types[] = {
 };
 
 static struct sm_config *cf;
-
-#define MAXLOG 16
-
-/* the messages captured from sm_log */
-struct logcap {
-	size_t count;
-	char *msg[MAXLOG];
-};
-
-static struct logcap logs;
-
-/* log_capture - sm_log sink that keeps every message */
-static void log_capture(int prio, const char *msg, void *ctx)
-{
-	struct logcap *lc = ctx;
-
-	(void)prio;
-	if (lc->count < MAXLOG)
-		lc->msg[lc->count] = sm_strdup(msg);
-	lc->count++;
-}
-
-/* log_reset - forget the captured messages */
-static void log_reset(struct logcap *lc)
-{
-	size_t i;
-
-	for (i = 0; i < lc->count && i < MAXLOG; i++)
-		free(lc->msg[i]);
-	memset(lc, 0, sizeof(*lc));
-}
-
-/* log_count - how many captured messages contain s */
-static int log_count(const char *s)
-{
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < logs.count && i < MAXLOG; i++)
-		if (strstr(logs.msg[i], s))
-			n++;
-	return n;
-}
 
 /* new_switch - a switch over the nsswitch.conf text, with config c; free with sm_switch_free */
 static struct sm_switch *new_switch(const struct sm_config *c, const char *text)
@@ -374,7 +332,7 @@ static void test_unavail_logged_once(void)
 	struct sm_switch *sw = new_switch(cf, "aliases: test1 test2\nhosts: test1");
 	struct sm_answer ans;
 
-	log_reset(&logs);
+	log_reset();
 	sm_switch_lookup(sw, "aliases", "un", 2, &ans, NULL);
 	sm_answer_free(&ans);
 	sm_switch_lookup(sw, "aliases", "uu", 2, &ans, NULL);
@@ -387,7 +345,7 @@ static void test_unavail_logged_once(void)
 	       "a lookup with a NULL trace works");
 	sm_answer_free(&ans);
 	is_int((long)logs.count, 2, "  and logs nothing more");
-	log_reset(&logs);
+	log_reset();
 	sm_switch_free(sw);
 }
 
@@ -538,18 +496,6 @@ static void test_case_folding(void)
 	sm_switch_free(sw);
 }
 
-/* chain_names - the sources of a chain joined by spaces, into out */
-static const char *chain_names(const struct sm_nsdb *db, char *out, size_t size)
-{
-	size_t i, n = 0;
-
-	out[0] = '\0';
-	for (i = 0; db && i < db->count; i++)
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", i ? " " : "",
-		                      db->src[i].source);
-	return out;
-}
-
 /* test_defaults - the built-in chains, and passwd always being libc */
 static void test_defaults(void)
 {
@@ -594,45 +540,34 @@ static void test_defaults(void)
 	sm_switch_free(sw);
 
 	/* a conf with a bad aliases line: aliases keeps its default */
-	log_reset(&logs);
+	log_reset();
 	sw = new_switch(cf, "aliases: test1 [BOGUS=return]");
 	is_str(chain_names(sm_switch_chain(sw, "aliases"), names, sizeof(names)), "files",
 	       "a bad aliases line leaves the default chain");
 	sm_switch_free(sw);
-	log_reset(&logs);
-}
-
-/* write_file - create path with text; 0 or -1 */
-static int write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		return -1;
-	fputs(text, fp);
-	return fclose(fp) == 0 ? 0 : -1;
+	log_reset();
 }
 
 /* test_no_fixture - a test source with no, a missing, or a bad TestSourceFile */
-static void test_no_fixture(const char *dir)
+static void test_no_fixture(void)
 {
 	static const struct want none = { .status = SM_UNAVAIL,
 		                          .reason = "no TestSourceFile configured",
 		                          .source = "test1",
 		                          .consulted = 1 };
 	struct sm_config *c = sm_config_new();
-	struct sm_buf err = SM_BUF_INIT;
 	struct sm_switch *sw;
 	struct sm_answer ans;
-	char path[256], want[320];
+	const char *path;
+	char want[PATH_MAX + 64];
 
-	log_reset(&logs);
+	log_reset();
 	sw = new_switch(c, "aliases: test1");
 	check_lookup(sw, "aliases", "s", &none, "no TestSourceFile");
 	sm_switch_free(sw);
 
-	snprintf(path, sizeof(path), "%s/missing-fixture", dir);
-	sm_config_set(c, "TestSourceFile", path, "test", &err);
+	path = in_dir("missing-fixture");
+	config_set(c, "TestSourceFile", path);
 	sw = new_switch(c, "aliases: test1");
 	is_int(sm_switch_lookup(sw, "aliases", "s", 1, &ans, NULL), SM_UNAVAIL,
 	       "missing TestSourceFile: UNAVAIL");
@@ -641,9 +576,9 @@ static void test_no_fixture(const char *dir)
 	sm_answer_free(&ans);
 	sm_switch_free(sw);
 
-	snprintf(path, sizeof(path), "%s/bad-fixture", dir);
-	write_file(path, "test1 aliases a SUCCESS x\ntest2 aliases b MAYBE y\n");
-	sm_config_set(c, "TestSourceFile", path, "test", &err);
+	path = in_dir("bad-fixture");
+	write_file(path, "test1 aliases a SUCCESS x\ntest2 aliases b MAYBE y\n", 0644);
+	config_set(c, "TestSourceFile", path);
 	sw = new_switch(c, "aliases: test1");
 	is_int(sm_switch_lookup(sw, "aliases", "a", 1, &ans, NULL), SM_UNAVAIL,
 	       "malformed TestSourceFile: UNAVAIL");
@@ -653,31 +588,29 @@ static void test_no_fixture(const char *dir)
 	sm_switch_free(sw);
 	unlink(path);
 
-	sm_config_set(c, "TestSourceFile", dir, "test", &err);
+	config_set(c, "TestSourceFile", test_dir);
 	sw = new_switch(c, "aliases: test1");
 	is_int(sm_switch_lookup(sw, "aliases", "a", 1, &ans, NULL), SM_UNAVAIL,
 	       "a TestSourceFile that cannot be read: UNAVAIL, never NOTFOUND");
 	ok(ans.reason && strstr(ans.reason, "Is a directory") != NULL, "  reason says why");
 	sm_answer_free(&ans);
 	sm_switch_free(sw);
-	log_reset(&logs);
-	sm_buf_free(&err);
+	log_reset();
 	sm_config_free(c);
 }
 
 /* test_switch_open - sm_switch_open reads ServiceSwitchFile, or uses defaults when it is missing */
-static void test_switch_open(const char *dir)
+static void test_switch_open(void)
 {
 	struct sm_config *c = sm_config_new();
-	struct sm_buf err = SM_BUF_INIT;
 	struct sm_switch *sw;
 	struct sm_answer ans;
-	char path[256], names[64];
+	char path[PATH_MAX + 64], names[64];
 
-	snprintf(path, sizeof(path), "%s/nsswitch.conf", dir);
-	write_file(path, "aliases: test1 [NOTFOUND=return] test2\n");
-	sm_config_set(c, "ServiceSwitchFile", path, "test", &err);
-	sm_config_set(c, "TestSourceFile", sm_config_str(cf, "TestSourceFile"), "test", &err);
+	snprintf(path, sizeof(path), "%s", in_dir("nsswitch.conf"));
+	write_file(path, "aliases: test1 [NOTFOUND=return] test2\n", 0644);
+	config_set(c, "ServiceSwitchFile", path);
+	config_set(c, "TestSourceFile", sm_config_str(cf, "TestSourceFile"));
 	sw = sm_switch_open(c, types);
 	is_str(chain_names(sm_switch_chain(sw, "aliases"), names, sizeof(names)), "test1 test2",
 	       "sm_switch_open reads ServiceSwitchFile");
@@ -686,24 +619,23 @@ static void test_switch_open(const char *dir)
 	sm_switch_free(sw);
 	unlink(path);
 
-	log_reset(&logs);
+	log_reset();
 	sw = sm_switch_open(c, types);
 	is_str(chain_names(sm_switch_chain(sw, "aliases"), names, sizeof(names)), "files",
 	       "a missing ServiceSwitchFile means defaults");
 	is_int((long)logs.count, 0, "  and is not logged");
 	sm_switch_free(sw);
-	log_reset(&logs);
+	log_reset();
 
-	sm_config_set(c, "ServiceSwitchFile", dir, "test", &err);
+	config_set(c, "ServiceSwitchFile", test_dir);
 	sw = sm_switch_open(c, types);
 	is_str(chain_names(sm_switch_chain(sw, "aliases"), names, sizeof(names)), "files",
 	       "an unreadable ServiceSwitchFile means defaults");
-	snprintf(path, sizeof(path), "%s: %s; every database uses its default", dir, strerror(EISDIR));
+	snprintf(path, sizeof(path), "%s: %s; every database uses its default", test_dir, strerror(EISDIR));
 	ok(logs.count == 1 && strcmp(logs.msg[0], path) == 0,
 	   "  and is logged: FILE: reason; every database uses its default");
 	sm_switch_free(sw);
-	log_reset(&logs);
-	sm_buf_free(&err);
+	log_reset();
 	sm_config_free(c);
 }
 
@@ -747,21 +679,18 @@ static void test_delay(void)
 
 int main(void)
 {
-	char dir[] = "/tmp/t_switch.XXXXXX";
-	struct sm_buf err = SM_BUF_INIT;
-	char path[256];
+	const char *path;
 
-	sm_log_sink(log_capture, &logs);
-	if (mkdtemp(dir) == NULL) {
+	sm_log_sink(log_capture, NULL);
+	if (test_dir_make("/tmp/t_switch.XXXXXX") < 0) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return done_testing();
 	}
-	snprintf(path, sizeof(path), "%s/fixture", dir);
-	if (!ok(write_file(path, fixture) == 0, "write the TestSourceFile"))
+	path = in_dir("fixture");
+	if (!ok(write_file(path, fixture, 0644) == 0, "write the TestSourceFile"))
 		return done_testing();
 	cf = sm_config_new();
-	if (!is_int(sm_config_set(cf, "TestSourceFile", path, "test", &err), 0, "set TestSourceFile"))
-		diag("%s", sm_buf_str(&err));
+	is_int(config_set(cf, "TestSourceFile", path), 0, "set TestSourceFile");
 
 	test_criteria();
 	test_chains();
@@ -770,15 +699,13 @@ int main(void)
 	test_keys();
 	test_case_folding();
 	test_defaults();
-	test_no_fixture(dir);
-	test_switch_open(dir);
+	test_no_fixture();
+	test_switch_open();
 	test_delay();
 
 	sm_config_free(cf);
-	sm_buf_free(&err);
-	unlink(path);
-	rmdir(dir);
+	test_dir_remove();
 	sm_log_sink(NULL, NULL);
-	log_reset(&logs);
+	log_reset();
 	return done_testing();
 }

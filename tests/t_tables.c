@@ -16,13 +16,10 @@
  */
 #include "config.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -30,21 +27,17 @@
 #include "lib/table.h"
 #include "router/tables.h"
 #include "tests/tap.h"
+#include "tests/testutil.h"
 
 struct pair {
 	const char *key;
 	const char *val;
 };
 
-static char dir[] = "/tmp/t_tables.XXXXXX";
-static int nlogged;
-
-/* count_log - log sink: count messages, show them as comments */
-static void count_log(int prio, const char *msg, void *ctx)
+/* log_show - log sink: capture the message (log_capture), show it as a comment */
+static void log_show(int prio, const char *msg, void *ctx)
 {
-	(void)prio;
-	(void)ctx;
-	nlogged++;
+	log_capture(prio, msg, ctx);
 	diag("logged: %s", msg);
 }
 
@@ -53,7 +46,7 @@ static char *make_table(const char *name, const struct pair *p, size_t n, int in
 {
 	struct sm_kv *kv = sm_calloc(n ? n : 1, sizeof(*kv));
 	struct sm_buf err = SM_BUF_INIT;
-	char *path = sm_asprintf("%s/%s.lmdb", dir, name);
+	char *path = sm_asprintf("%s/%s.lmdb", test_dir, name);
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -564,12 +557,6 @@ static const struct mt_case mt_cases[] = {
 	{ .name = "an empty host finds nothing", .host = "", .status = SM_TBL_NOTFOUND },
 };
 
-/* same - strings equal, NULL only to NULL */
-static int same(const char *a, const char *b)
-{
-	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
 /* test_mailertable - the mailertable order and values */
 static void test_mailertable(void)
 {
@@ -585,16 +572,17 @@ static void test_mailertable(void)
 		const struct mt_case *c = &mt_cases[i];
 		int good = 0;
 
-		nlogged = 0;
+		log_reset();
 		st = sm_mailertable_lookup(m, c->host, &r);
 		switch (c->status) {
 		case SM_TBL_FOUND:
-			good = st == SM_TBL_FOUND && r.status == st && same(r.key, c->key) &&
-			       same(r.mailer, c->mailer) && same(r.host, c->rhost) && same(r.user, c->user) &&
-			       r.no_mx == c->no_mx;
+			good = st == SM_TBL_FOUND && r.status == st && str_same(r.key, c->key) &&
+			       str_same(r.mailer, c->mailer) && str_same(r.host, c->rhost) &&
+			       str_same(r.user, c->user) && r.no_mx == c->no_mx;
 			break;
 		case SM_TBL_TEMPFAIL:
-			good = st == SM_TBL_TEMPFAIL && r.reason != NULL && r.mailer == NULL && nlogged == 1;
+			good =
+			    st == SM_TBL_TEMPFAIL && r.reason != NULL && r.mailer == NULL && logs.count == 1;
 			break;
 		case SM_TBL_ERROR:
 		case SM_TBL_NOTFOUND:
@@ -615,7 +603,7 @@ static void test_mailertable(void)
 	sm_mt_result_free(&r);
 	st = sm_mailertable_lookup(m, "bad2.test", &r);
 	ok(st == SM_TBL_ERROR && r.err.reply == 550 && strcmp(r.err.dsn, "5.1.2") == 0 &&
-	       strcmp(r.err.text, "Host unknown here") == 0 && same(r.key, "bad2.test"),
+	       strcmp(r.err.text, "Host unknown here") == 0 && str_same(r.key, "bad2.test"),
 	   "mailertable error:D.S.N:NNN text");
 	sm_mt_result_free(&r);
 	st = sm_mailertable_lookup(m, "malformed.test", &r);
@@ -627,7 +615,7 @@ static void test_mailertable(void)
 	is_int(st, SM_TBL_NOTFOUND, "without \".\": my.domain is not found (.my.domain does not cover it)");
 	sm_mt_result_free(&r);
 	st = sm_mailertable_lookup(m2, "a.my.domain", &r);
-	ok(st == SM_TBL_FOUND && same(r.host, "a.my.domain"), "without \".\": a.my.domain still matches");
+	ok(st == SM_TBL_FOUND && str_same(r.host, "a.my.domain"), "without \".\": a.my.domain still matches");
 	sm_mt_result_free(&r);
 	st = sm_mailertable_lookup(m2, "nowhere.test", &r);
 	is_int(st, SM_TBL_NOTFOUND, "without \".\": an unknown host is not found");
@@ -645,14 +633,13 @@ static void test_maps(void)
 	static const struct pair cased[] = { { "CaseKey", "x" }, { "cr", "a\rb" } };
 	char *npath = make_table("nul", nul, 1, 1);
 	char *cpath = make_table("cased", cased, 2, 0);
-	char *absent = sm_asprintf("%s/nonexistent.lmdb", dir);
-	char *junk = sm_asprintf("%s/junk.lmdb", dir);
+	char *absent = sm_asprintf("%s/nonexistent.lmdb", test_dir);
+	char *junk = sm_asprintf("%s/junk.lmdb", test_dir);
 	const char *args[] = { "key", "one", NULL, "three" };
 	struct sm_virt_result vr;
 	struct sm_mt_result mr;
 	struct sm_map *m;
 	char *v, *s;
-	FILE *fp;
 
 	m = sm_map_open("virtusertable", absent, 0);
 	is_int(sm_map_state(m), SM_UNAVAIL, "a missing file is an absent map");
@@ -666,15 +653,11 @@ static void test_maps(void)
 	sm_mt_result_free(&mr);
 	sm_map_close(m);
 
-	fp = fopen(junk, "w");
-	if (fp) {
-		fputs("this is not an LMDB file\n", fp);
-		fclose(fp);
-	}
-	nlogged = 0;
+	write_file(junk, "this is not an LMDB file\n", 0644);
+	log_reset();
 	m = sm_map_open("mailertable", junk, 0);
 	is_int(sm_map_state(m), SM_TRYAGAIN, "a file that is not a table is a failed map");
-	is_int(nlogged, 1, "the failure is logged once, at open");
+	is_int((long)logs.count, 1, "the failure is logged once, at open");
 	is_int(sm_mailertable_lookup(m, "example.com", &mr), SM_TBL_TEMPFAIL,
 	       "mailertable on it: temporary failure");
 	ok(mr.reason && strstr(mr.reason, "junk.lmdb") && strstr(mr.reason, "mailertable"),
@@ -684,28 +667,28 @@ static void test_maps(void)
 	       "virtuser on it: temporary failure");
 	sm_virt_result_free(&vr);
 	is_int(sm_map_get(m, "x", &v), SM_TRYAGAIN, "sm_map_get on it: TRYAGAIN");
-	is_int(nlogged, 1, "lookups do not log the failure again");
+	is_int((long)logs.count, 1, "lookups do not log the failure again");
 	sm_map_close(m);
 
-	m = sm_map_open("test", dir, 0);
+	m = sm_map_open("test", test_dir, 0);
 	is_int(sm_map_state(m), SM_TRYAGAIN, "a directory is a failed map");
 	sm_map_close(m);
 
 	m = sm_map_open("test", npath, 0);
-	ok(sm_map_get(m, "NulKey", &v) == SM_SUCCESS && same(v, "v"),
+	ok(sm_map_get(m, "NulKey", &v) == SM_SUCCESS && str_same(v, "v"),
 	   "a makemap -N table: key and value found");
 	free(v);
 	is_int(sm_map_get(m, "nul", &v), SM_NOTFOUND, "a prefix is not a key");
 	sm_map_close(m);
 
 	m = sm_map_open("test", cpath, SM_MAP_NOFOLD);
-	ok(sm_map_get(m, "CaseKey", &v) == SM_SUCCESS && same(v, "x"),
+	ok(sm_map_get(m, "CaseKey", &v) == SM_SUCCESS && str_same(v, "x"),
 	   "SM_MAP_NOFOLD: the exact key is found");
 	free(v);
 	is_int(sm_map_get(m, "casekey", &v), SM_NOTFOUND, "SM_MAP_NOFOLD: another case is not");
-	nlogged = 0;
+	log_reset();
 	is_int(sm_map_get(m, "cr", &v), SM_TRYAGAIN, "a value holding CR is refused");
-	is_int(nlogged, 1, "and logged");
+	is_int((long)logs.count, 1, "and logged");
 	ok(sm_map_reason(m) && strstr(sm_map_reason(m), "\"cr\""), "the reason names the key");
 	sm_map_close(m);
 	m = sm_map_open("test", cpath, 0);
@@ -756,20 +739,16 @@ static const struct class_case relay_cases[] = {
 /* test_classes - relay-domains and local-host-names */
 static void test_classes(void)
 {
-	char *relay = sm_asprintf("%s/relay-domains", dir);
-	char *lhn = sm_asprintf("%s/local-host-names", dir);
-	char *missing = sm_asprintf("%s/missing", dir);
+	char *relay = sm_asprintf("%s/relay-domains", test_dir);
+	char *lhn = sm_asprintf("%s/local-host-names", test_dir);
+	char *missing = sm_asprintf("%s/missing", test_dir);
 	struct sm_buf err = SM_BUF_INIT;
 	struct sm_class *c;
-	FILE *fp;
 	size_t i;
 
-	fp = fopen(relay, "w");
-	if (fp) {
-		fputs("# relay-domains\n\nExample.COM\npartner.net.   #ignored.test\n  [192.0.2.5]\na b\n",
-		      fp);
-		fclose(fp);
-	}
+	write_file(relay,
+	           "# relay-domains\n\nExample.COM\npartner.net.   #ignored.test\n  [192.0.2.5]\na b\n",
+	           0644);
 	c = sm_class_load(relay, 1, &err);
 	ok(c != NULL, "relay-domains loads");
 	if (c == NULL)
@@ -782,11 +761,7 @@ static void test_classes(void)
 	}
 	sm_class_free(c);
 
-	fp = fopen(lhn, "w");
-	if (fp) {
-		fputs("mail.example.com\nexample.org\n", fp);
-		fclose(fp);
-	}
+	write_file(lhn, "mail.example.com\nexample.org\n", 0644);
 	c = sm_class_load(lhn, 1, &err);
 	ok(c && sm_class_contains(c, "MAIL.example.com."), "local-host-names: exact match, any case");
 	ok(c && !sm_class_contains(c, "x.mail.example.com"), "local-host-names: no subdomains");
@@ -805,7 +780,7 @@ static void test_classes(void)
 	ok(c == NULL && strstr(sm_buf_str(&err), "No such file"),
 	   "a required missing file fails with a reason");
 	sm_buf_reset(&err);
-	c = sm_class_load(dir, 1, &err);
+	c = sm_class_load(test_dir, 1, &err);
 	ok(c == NULL && err.len > 0, "a file that cannot be read fails, even when optional");
 	sm_buf_free(&err);
 	c = sm_class_new();
@@ -816,28 +791,20 @@ static void test_classes(void)
 	free(missing);
 }
 
-/* rm_entry - nftw callback removing one entry */
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* main - run every group */
 int main(void)
 {
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp: cannot create %s\n", dir);
+	if (test_dir_make("/tmp/t_tables.XXXXXX") < 0) {
+		printf("Bail out! mkdtemp: cannot create /tmp/t_tables.XXXXXX\n");
 		return 1;
 	}
-	sm_log_sink(count_log, NULL);
+	sm_log_sink(log_show, NULL);
 	test_virtuser();
 	test_mailertable();
 	test_maps();
 	test_classes();
 	sm_log_sink(NULL, NULL);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	log_reset();
+	test_dir_remove();
 	return done_testing();
 }

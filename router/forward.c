@@ -349,6 +349,9 @@ static enum try_result try_file(const char *path, const struct sm_pw *pw, const 
 	char *dir, reason[128];
 	int err, fd;
 
+	/* most candidates do not exist: find that out before walking the directories */
+	if (lstat(path, &lst) < 0)
+		return os_error(path, errno, tf);
 	dir = slash == path ? sm_strdup("/") : sm_strndup(path, (size_t)(slash - path));
 	err = check_dirs(dir, pw->uid, &why, 0);
 	free(dir);

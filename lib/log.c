@@ -51,7 +51,7 @@ void sm_log(int prio, const char *fmt, ...)
 		sm_log_fn(prio, msg, sm_log_ctx);
 	else if (sm_log_syslog)
 		syslog(prio, "%s", msg);
-	else
+	else if (prio <= LOG_NOTICE)
 		fprintf(stderr, "%s: %s\n", sm_log_prog, msg);
 }
 

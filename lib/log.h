@@ -8,8 +8,9 @@
  *	char *sm_printable(const char *s, size_t len, size_t max);
  *
  * DESCRIPTION
- *	sm_log() writes "prog: message" to stderr (command-line tools) or to syslog
- *	on the mail facility (the daemon). Priorities are syslog's (LOG_ERR, ...).
+ *	sm_log() writes "prog: message" to stderr (command-line tools; LOG_INFO
+ *	and LOG_DEBUG are not shown there) or to syslog on the mail facility (the
+ *	daemon). Priorities are syslog's (LOG_ERR, ...).
  *	sm_log_sink() diverts every message to a callback (tests), or back to the
  *	default with fn == NULL.
  *

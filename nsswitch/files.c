@@ -33,6 +33,7 @@ struct files_text {
 	time_t mtime;
 	off_t size;
 	int loaded;
+	int optional; /* a missing file is an empty database */
 	size_t count;
 	char **keys;
 	char **vals;
@@ -203,6 +204,13 @@ static int text_load(struct files_text *t, enum sm_status *st, struct sm_buf *re
 
 	if (stat(t->path, &sb) < 0) {
 		oserr = errno;
+		if (oserr == ENOENT && t->optional) { /* no file: no entries */
+			text_clear(t);
+			t->loaded = 0;
+			*st = SM_NOTFOUND;
+			sm_buf_printf(reason, "no file %s", t->path);
+			return -1;
+		}
 		*st = sm_errno_transient(oserr) ? SM_TRYAGAIN : SM_UNAVAIL;
 		sm_buf_printf(reason, "%s: %s", t->path, strerror(oserr));
 		return -1;
@@ -333,6 +341,7 @@ struct sm_source *sm_files_create(const char *name, const struct sm_config *cf, 
 		                        .parse = parse_hosts };
 	f->vars = (struct files_text){ .db = "sendmailvars",
 		                       .path = sm_strdup(sm_config_str(cf, "SendmailVarsFile")),
-		                       .parse = parse_vars };
+		                       .parse = parse_vars,
+		                       .optional = 1 };
 	return sm_source_alloc(&files_ops, name, f);
 }

@@ -25,7 +25,9 @@
  *	A table older than its text file is used, with one warning logged:
  *	"alias database F out of date (run newaliases)". Any other database
  *	answers UNAVAIL "the files source has no DB database". hosts and
- *	sendmailvars: UNAVAIL when the file is missing or unreadable, TRYAGAIN
+ *	sendmailvars: NOTFOUND when SendmailVarsFile does not exist (no
+ *	variables); hosts: UNAVAIL when HostsFile is missing; both UNAVAIL when
+ *	the file is unreadable, TRYAGAIN
  *	for a transient error; a malformed line is logged and skipped.
  */
 #ifndef SM_FILES_H

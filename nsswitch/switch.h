@@ -41,7 +41,8 @@
  *	An unreadable ServiceSwitchFile (other than "no such file") and bad
  *	lines in it are logged as warnings; the affected databases keep their
  *	defaults. A source that answers UNAVAIL and is skipped is logged once
- *	per source instance. An invalid key returns SM_UNAVAIL with the reason
+ *	per source instance (LOG_INFO: in syslog, not on a terminal; -v shows
+ *	it in the trace). An invalid key returns SM_UNAVAIL with the reason
  *	"invalid key: ..." and consults nothing (the trace gets a note saying so).
  */
 #ifndef SM_SWITCH_H

@@ -154,6 +154,9 @@ is "$(cat "$T/out")" "jun@[127.0.0.1]... deliverable: mailer local, user jun" "o
 printf '/map sendmailvars maildomain\n/map hosts MAILHOST\n/parse staff\n/parse x@example.net\n/bogus\n' |
 	"$SM" -C "$CONF" -bt >"$T/out" 2>"$T/err"
 is "$?" 0 "-bt exits 0"
+printf '/map sendmailvars maildomain\n' | "$SM" -C "$CONF" -O SendmailVarsFile="$T/none" -bt >"$T/out2" 2>&1
+like "$T/out2" '^map sendmailvars "maildomain": NOTFOUND \(files: no file' "a missing sendmailvars file is an empty database"
+unlike "$T/out2" 'unavailable' "and no warning about it"
 like "$T/out" '^ADDRESS TEST MODE' "-bt: banner"
 like "$T/out" '^map sendmailvars "maildomain": NOTFOUND' "-bt: /map of a missing key"
 like "$T/out" '^map hosts "MAILHOST": SUCCESS "mail.eng.acme.com 192.0.2.1"' "-bt: /map hosts"

@@ -260,8 +260,8 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 				stopped_unavail = 1;
 			else if (!src->unavail_logged) {
 				src->unavail_logged = 1;
-				sm_log(LOG_INFO, "source %s unavailable for %s (%s); skipped", src->name,
-				       db, reason.len ? sm_buf_str(&reason) : "no reason given");
+				sm_log(LOG_INFO, "source %s unavailable for %s (%s); skipped", src->name, db,
+				       reason.len ? sm_buf_str(&reason) : "no reason given");
 			}
 			if ((act == SM_RETURN && !tryagain) || who.source == NULL)
 				blame(&who, src->name, &reason);

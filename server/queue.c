@@ -1,0 +1,6 @@
+/*
+ * server/queue.c - placeholder
+ */
+#include "config.h"
+
+#include "server/queue.h"

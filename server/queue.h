@@ -1,0 +1,6 @@
+/*
+ * server/queue.h - placeholder
+ */
+#ifndef SM_QUEUE_H
+#define SM_QUEUE_H
+#endif

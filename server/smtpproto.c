@@ -1,0 +1,6 @@
+/*
+ * server/smtpproto.c - placeholder
+ */
+#include "config.h"
+
+#include "server/smtpproto.h"

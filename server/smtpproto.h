@@ -1,0 +1,6 @@
+/*
+ * server/smtpproto.h - placeholder
+ */
+#ifndef SM_SMTPPROTO_H
+#define SM_SMTPPROTO_H
+#endif

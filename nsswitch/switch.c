@@ -235,12 +235,13 @@ enum sm_status sm_switch_lookup(struct sm_switch *sw, const char *db, const char
 		char *value = NULL;
 		enum sm_status st;
 		enum sm_action act;
-		double t0 = sm_now_ms();
+		double t0 = tr ? sm_now_ms() : 0;
 
 		sm_buf_reset(&reason);
 		st = src->ops->lookup(src, db, nkey, &value, &reason);
 		act = st == SM_SUCCESS ? SM_RETURN : e->act[st];
-		sm_trace_add(tr, db, nkey, src->name, st, sm_buf_str(&reason), sm_now_ms() - t0, act);
+		sm_trace_add(tr, db, nkey, src->name, st, sm_buf_str(&reason), tr ? sm_now_ms() - t0 : 0,
+		             act);
 		switch (st) {
 		case SM_SUCCESS:
 			sm_answer_set(ans, SM_SUCCESS, src->name, NULL);

@@ -46,12 +46,13 @@ if [ ! -f "$builddir/config.h" ]; then
 fi
 
 # the harnesses, and the project sources each one links (relative to the root)
-harnesses="nsconf aliases address"
+harnesses="nsconf aliases address smtpproto"
 sources_of() {
 	case $1 in
 	nsconf) echo "nsswitch/conf.c nsswitch/status.c lib/lines.c lib/log.c lib/buf.c lib/mem.c" ;;
 	aliases) echo "nsswitch/aliases.c lib/buf.c lib/mem.c" ;;
 	address) echo "router/address.c lib/buf.c lib/mem.c" ;;
+	smtpproto) echo "server/smtpproto.c router/address.c lib/buf.c lib/mem.c" ;;
 	esac
 }
 

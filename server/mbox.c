@@ -1,0 +1,6 @@
+/*
+ * server/mbox.c - placeholder
+ */
+#include "config.h"
+
+#include "server/mbox.h"

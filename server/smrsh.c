@@ -1,0 +1,6 @@
+/*
+ * server/smrsh.c - placeholder
+ */
+#include "config.h"
+
+#include "server/smrsh.h"

@@ -1,0 +1,6 @@
+/*
+ * server/smrsh.h - placeholder
+ */
+#ifndef SM_SMRSH_H
+#define SM_SMRSH_H
+#endif

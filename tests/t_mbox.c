@@ -45,15 +45,9 @@
 static char *slurp(const char *path)
 {
 	struct sm_buf b = SM_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	FILE *fp = fopen(path, "r");
 
-	if (fp == NULL)
+	if (read_file(path, &b) < 0)
 		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		sm_buf_add(&b, chunk, n);
-	fclose(fp);
 	sm_buf_addc(&b, '\0');
 	return sm_buf_steal(&b);
 }

@@ -174,21 +174,6 @@ static int file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* read_all - the bytes of path into b; 0 or -1 */
-static int read_all(const char *path, struct sm_buf *b)
-{
-	char chunk[8192];
-	size_t n;
-	FILE *fp = fopen(path, "rb");
-
-	if (fp == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		sm_buf_add(b, chunk, n);
-	fclose(fp);
-	return 0;
-}
-
 /* cmp_str - qsort comparison of strings */
 static int cmp_str(const void *a, const void *b)
 {
@@ -415,7 +400,7 @@ static void test_damage(const char *dir)
 	sm_queue_commit(q, m, NULL);
 	pathf(path, "%s/%s", dir, m->id);
 	pathf(aside, "%s/corrupt/%s", dir, m->id);
-	read_all(path, &file);
+	read_file(path, &file);
 	ok(file.len > NCUTS, "damage: queue file is %zu bytes", file.len);
 	for (i = 0; i < NCUTS; i++) {
 		enum sm_qstatus st;

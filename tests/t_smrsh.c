@@ -346,15 +346,9 @@ static void test_run_table(const char *bin)
 static char *read_all(const char *path)
 {
 	struct sm_buf b = SM_BUF_INIT;
-	char buf[512];
-	size_t n;
-	FILE *fp = fopen(path, "r");
 
-	if (fp == NULL)
+	if (read_file(path, &b) < 0)
 		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		sm_buf_add(&b, buf, n);
-	fclose(fp);
 	if (b.data == NULL)
 		sm_buf_adds(&b, "");
 	return sm_buf_steal(&b);

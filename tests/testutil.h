@@ -11,6 +11,7 @@
  *	const char *in_dir(const char *name);
  *	int write_file(const char *path, const char *text, mode_t mode);
  *	int write_bytes(const char *path, const void *data, size_t len, mode_t mode);
+ *	int read_file(const char *path, struct sm_buf *b);
  *	void test_dir_remove(void);
  *
  *	int str_same(const char *a, const char *b);
@@ -27,6 +28,7 @@
  *	such as "/tmp/t_name.XXXXXX" (or a relative one) and sets test_dir to
  *	its absolute path. in_dir() names a file in it; write_file() and
  *	write_bytes() create or replace a file and then set its mode;
+ *	read_file() appends a file's bytes to b (which stays the caller's);
  *	test_dir_remove() deletes test_dir and everything left in it.
  *
  *	str_same() compares strings as is_str() does. chain_names() writes
@@ -43,7 +45,7 @@
  *	turn: a name stays valid for the next three calls only.
  *
  * DIAGNOSTICS
- *	test_dir_make() (test_dir then NULL), write_file() and write_bytes()
+ *	test_dir_make() (test_dir then NULL), write_file(), write_bytes() and read_file()
  *	return -1 with errno set. config_set() returns -1 and shows the error
  *	with diag(); in_dir() and test_dir_remove() report failures so too.
  */
@@ -169,6 +171,21 @@ static int __attribute__((unused)) write_bytes(const char *path, const void *dat
 static int __attribute__((unused)) write_file(const char *path, const char *text, mode_t mode)
 {
 	return write_bytes(path, text, strlen(text), mode);
+}
+
+/* read_file - append the bytes of path to b; 0, or -1 with errno */
+static int __attribute__((unused)) read_file(const char *path, struct sm_buf *b)
+{
+	char chunk[8192];
+	size_t n;
+	FILE *fp = fopen(path, "rb");
+
+	if (fp == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		sm_buf_add(b, chunk, n);
+	fclose(fp);
+	return 0;
 }
 
 /* remove_entry - nftw callback: delete one file, link or (emptied) directory */

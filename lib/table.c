@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,45 @@ void sm_kv_sort(struct sm_kv *kv, size_t n)
 	if (n < 2)
 		return;
 	qsort(kv, n, sizeof(*kv), sm_kv_cmp);
+}
+
+/* sm_kvlist_add - copy one entry into the list (offsets until sm_kvlist_done) */
+void sm_kvlist_add(struct sm_kvlist *l, const char *key, size_t klen, const char *val, size_t vlen,
+                   unsigned long seq)
+{
+	struct sm_kv *e;
+
+	if (l->count == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		l->kv = sm_realloc(l->kv, l->cap * sizeof(*l->kv));
+	}
+	e = &l->kv[l->count++];
+	e->key = (const char *)(uintptr_t)l->arena.len;
+	e->klen = klen;
+	sm_buf_add(&l->arena, key, klen);
+	e->val = (const char *)(uintptr_t)l->arena.len;
+	e->vlen = vlen;
+	sm_buf_add(&l->arena, val, vlen);
+	e->seq = seq;
+}
+
+/* sm_kvlist_done - offsets become pointers now that the arena has stopped moving */
+void sm_kvlist_done(struct sm_kvlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		l->kv[i].key = l->arena.data + (uintptr_t)l->kv[i].key;
+		l->kv[i].val = l->arena.data + (uintptr_t)l->kv[i].val;
+	}
+}
+
+/* sm_kvlist_free - release the list */
+void sm_kvlist_free(struct sm_kvlist *l)
+{
+	free(l->kv);
+	sm_buf_free(&l->arena);
+	memset(l, 0, sizeof(*l));
 }
 
 /* sm_fsync_dir - make a rename in the directory of path durable */

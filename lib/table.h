@@ -4,6 +4,10 @@
  * SYNOPSIS
  *	struct sm_kv { const char *key; size_t klen; const char *val; size_t vlen; };
  *	void sm_kv_sort(struct sm_kv *kv, size_t n);
+ *	void sm_kvlist_add(struct sm_kvlist *l, const char *key, size_t klen,
+ *	                   const char *val, size_t vlen, unsigned long seq);
+ *	void sm_kvlist_done(struct sm_kvlist *l);
+ *	void sm_kvlist_free(struct sm_kvlist *l);
  *	int sm_table_write(const char *path, const struct sm_kv *kv, size_t n, struct sm_buf *err);
  *	struct sm_table *sm_table_open(const char *path, struct sm_buf *err, int *oserr);
  *	int sm_table_get(struct sm_table *t, const char *key, size_t klen,
@@ -21,6 +25,12 @@
  *	once. Keys are at most SM_TABLE_KEYMAX bytes. Because the file is
  *	immutable, readers open it without LMDB's lock file and hold one read
  *	transaction for as long as the table is open.
+ *
+ *	A struct sm_kvlist (SM_KVLIST_INIT) collects entries before a write:
+ *	sm_kvlist_add() copies the bytes into one growing arena, and
+ *	sm_kvlist_done(), called once after the last add, makes l->kv[i].key
+ *	and .val point into it (until then they hold offsets). The list owns
+ *	everything; sm_kvlist_free() releases it.
  *
  *	sm_table_open() returns a table the caller closes with sm_table_close().
  *	Values returned by sm_table_get() and passed to fn point into the map
@@ -50,10 +60,25 @@ struct sm_kv {
 	unsigned long seq; /* caller's order (e.g. line number); ties sort by it */
 };
 
+struct sm_kvlist {
+	struct sm_buf arena;
+	struct sm_kv *kv;
+	size_t count, cap;
+};
+
+#define SM_KVLIST_INIT                                                                                       \
+	{                                                                                                    \
+		SM_BUF_INIT, NULL, 0, 0                                                                      \
+	}
+
 struct sm_table;
 
 void sm_kv_sort(struct sm_kv *kv, size_t n);
 int sm_kv_cmp_key(const struct sm_kv *a, const struct sm_kv *b);
+void sm_kvlist_add(struct sm_kvlist *l, const char *key, size_t klen, const char *val, size_t vlen,
+                   unsigned long seq);
+void sm_kvlist_done(struct sm_kvlist *l);
+void sm_kvlist_free(struct sm_kvlist *l);
 int sm_table_write(const char *path, const struct sm_kv *kv, size_t n, struct sm_buf *err);
 struct sm_table *sm_table_open(const char *path, struct sm_buf *err, int *oserr);
 int sm_table_get(struct sm_table *t, const char *key, size_t klen, const char **val, size_t *vlen);

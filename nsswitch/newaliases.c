@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -28,9 +27,7 @@
 struct sm_alias_collect {
 	const char *path;
 	FILE *msgs;
-	struct sm_buf arena; /* key bytes then value bytes of every entry */
-	struct sm_kv *kv;    /* key/val hold offsets into arena until the end */
-	size_t count, cap;
+	struct sm_kvlist list; /* every entry, in file order */
 	unsigned errors;
 };
 
@@ -45,20 +42,8 @@ static void collect_entry(void *ctx, const char *key, size_t klen, const char *r
                           unsigned long lineno)
 {
 	struct sm_alias_collect *c = ctx;
-	struct sm_kv *e;
 
-	if (c->count == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 1024;
-		c->kv = sm_realloc(c->kv, c->cap * sizeof(*c->kv));
-	}
-	e = &c->kv[c->count++];
-	e->key = (const char *)(uintptr_t)c->arena.len;
-	e->klen = klen;
-	sm_buf_add(&c->arena, key, klen);
-	e->val = (const char *)(uintptr_t)c->arena.len;
-	e->vlen = rlen;
-	sm_buf_add(&c->arena, rhs, rlen);
-	e->seq = lineno;
+	sm_kvlist_add(&c->list, key, klen, rhs, rlen, lineno);
 }
 
 /* collect_error - report a skipped entry */
@@ -90,17 +75,17 @@ static size_t dedupe(struct sm_alias_collect *c, struct sm_alias_stats *stats)
 	struct sm_dup *dups = NULL;
 	size_t ndups = 0, out = 0, i;
 
-	for (i = 0; i < c->count; i++) {
-		if (i + 1 < c->count && sm_kv_cmp_key(&c->kv[i], &c->kv[i + 1]) == 0) {
+	for (i = 0; i < c->list.count; i++) {
+		if (i + 1 < c->list.count && sm_kv_cmp_key(&c->list.kv[i], &c->list.kv[i + 1]) == 0) {
 			if ((ndups & (ndups - 1)) == 0) /* grow at each power of two */
 				dups = sm_realloc(dups, (ndups ? ndups * 2 : 1) * sizeof(*dups));
-			dups[ndups].lineno = c->kv[i + 1].seq;
-			dups[ndups].key = c->kv[i].key;
-			dups[ndups].klen = c->kv[i].klen;
+			dups[ndups].lineno = c->list.kv[i + 1].seq;
+			dups[ndups].key = c->list.kv[i].key;
+			dups[ndups].klen = c->list.kv[i].klen;
 			ndups++;
 			continue;
 		}
-		c->kv[out++] = c->kv[i];
+		c->list.kv[out++] = c->list.kv[i];
 	}
 	if (ndups)
 		qsort(dups, ndups, sizeof(*dups), cmp_dup);
@@ -115,7 +100,7 @@ static size_t dedupe(struct sm_alias_collect *c, struct sm_alias_stats *stats)
 /* sm_newaliases - rebuild the table of aliasfile (see newaliases.h) */
 int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_alias_stats *stats)
 {
-	struct sm_alias_collect c = { aliasfile, msgs, SM_BUF_INIT, NULL, 0, 0, 0 };
+	struct sm_alias_collect c = { aliasfile, msgs, SM_KVLIST_INIT, 0 };
 	struct sm_alias_cb cb = { collect_entry, collect_error, &c };
 	struct sm_buf err = SM_BUF_INIT;
 	char *table = NULL;
@@ -157,17 +142,13 @@ int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_a
 		rc = EX_IOERR;
 		goto out;
 	}
-	/* offsets become pointers now that the arena has stopped moving */
-	for (i = 0; i < c.count; i++) {
-		c.kv[i].key = c.arena.data + (uintptr_t)c.kv[i].key;
-		c.kv[i].val = c.arena.data + (uintptr_t)c.kv[i].val;
-	}
-	sm_kv_sort(c.kv, c.count);
+	sm_kvlist_done(&c.list);
+	sm_kv_sort(c.list.kv, c.list.count);
 	n = dedupe(&c, stats);
 	for (i = 0; i < n; i++) {
-		stats->total += c.kv[i].klen + c.kv[i].vlen;
-		if (c.kv[i].vlen > stats->longest)
-			stats->longest = c.kv[i].vlen;
+		stats->total += c.list.kv[i].klen + c.list.kv[i].vlen;
+		if (c.list.kv[i].vlen > stats->longest)
+			stats->longest = c.list.kv[i].vlen;
 	}
 	stats->count = n;
 	stats->errors = c.errors;
@@ -179,17 +160,17 @@ int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_a
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (sm_kv_cmp_key(&c.kv[mid], &at) < 0)
+			if (sm_kv_cmp_key(&c.list.kv[mid], &at) < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		c.kv = sm_realloc(c.kv, (n + 1) * sizeof(*c.kv));
-		memmove(&c.kv[lo + 1], &c.kv[lo], (n - lo) * sizeof(*c.kv));
-		c.kv[lo] = at;
+		c.list.kv = sm_realloc(c.list.kv, (n + 1) * sizeof(*c.list.kv));
+		memmove(&c.list.kv[lo + 1], &c.list.kv[lo], (n - lo) * sizeof(*c.list.kv));
+		c.list.kv[lo] = at;
 	}
 	table = sm_alias_table_path(aliasfile);
-	if (sm_table_write(table, c.kv, n + 1, &err) < 0) {
+	if (sm_table_write(table, c.list.kv, n + 1, &err) < 0) {
 		fprintf(msgs, "%s; table not rebuilt\n", sm_buf_str(&err));
 		rc = EX_IOERR;
 		goto out;
@@ -199,8 +180,7 @@ int sm_newaliases(const char *aliasfile, size_t maxline, FILE *msgs, struct sm_a
 out:
 	fclose(fp); /* also releases the lock */
 	free(table);
-	free(c.kv);
-	sm_buf_free(&c.arena);
+	sm_kvlist_free(&c.list);
 	sm_buf_free(&err);
 	return rc;
 }

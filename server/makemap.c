@@ -78,7 +78,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,18 +99,16 @@ static const char *const sm_makemap_types[] = { "dbm", "hash", "btree", "cdb", "
 
 struct sm_makemap {
 	const char *mapname;
-	int sep;             /* -t; 0: blanks */
-	int comment;         /* -D */
-	int fold;            /* not -f */
-	int inclnull;        /* -N */
-	int allowempty;      /* -e */
-	int replace;         /* -r */
-	int allowdup;        /* -d */
-	int verbose;         /* -v */
-	struct sm_buf arena; /* key and value bytes of every line */
-	struct sm_kv *kv;    /* key/val hold arena offsets until reading ends */
-	size_t count, cap;
-	struct sm_diag *diag; /* messages, printed in line order at the end */
+	int sep;               /* -t; 0: blanks */
+	int comment;           /* -D */
+	int fold;              /* not -f */
+	int inclnull;          /* -N */
+	int allowempty;        /* -e */
+	int replace;           /* -r */
+	int allowdup;          /* -d */
+	int verbose;           /* -v */
+	struct sm_kvlist list; /* every entry, in input order */
+	struct sm_diag *diag;  /* messages, printed in line order at the end */
 	size_t ndiag;
 	int exitstat;
 };
@@ -169,24 +166,11 @@ static int is_sep(const struct sm_makemap *mm, int c)
 	return c == mm->sep;
 }
 
-/* add_entry - keep one entry (bytes copied into the arena; key offsets until the end) */
+/* add_entry - keep one entry */
 static void add_entry(struct sm_makemap *mm, const char *key, size_t klen, const char *val, size_t vlen,
                       unsigned long seq)
 {
-	struct sm_kv *e;
-
-	if (mm->count == mm->cap) {
-		mm->cap = mm->cap ? mm->cap * 2 : 1024;
-		mm->kv = sm_realloc(mm->kv, mm->cap * sizeof(*mm->kv));
-	}
-	e = &mm->kv[mm->count++];
-	e->key = (const char *)(uintptr_t)mm->arena.len;
-	e->klen = klen;
-	sm_buf_add(&mm->arena, key, klen);
-	e->val = (const char *)(uintptr_t)mm->arena.len;
-	e->vlen = vlen;
-	sm_buf_add(&mm->arena, val, vlen);
-	e->seq = seq;
+	sm_kvlist_add(&mm->list, key, klen, val, vlen, seq);
 }
 
 /* printable_key - a key for messages; caller frees */
@@ -262,16 +246,17 @@ static size_t dedupe(struct sm_makemap *mm)
 {
 	size_t i = 0, j, out = 0;
 
-	while (i < mm->count) {
-		for (j = i + 1; j < mm->count && sm_kv_cmp_key(&mm->kv[i], &mm->kv[j]) == 0; j++)
+	while (i < mm->list.count) {
+		for (j = i + 1; j < mm->list.count && sm_kv_cmp_key(&mm->list.kv[i], &mm->list.kv[j]) == 0;
+		     j++)
 			if (!mm->replace && !mm->allowdup) {
-				char *pk =
-				    printable_key(mm->kv[j].key, strnlen(mm->kv[j].key, mm->kv[j].klen));
+				char *pk = printable_key(mm->list.kv[j].key,
+				                         strnlen(mm->list.kv[j].key, mm->list.kv[j].klen));
 
-				diag(mm, mm->kv[j].seq, "key %s: duplicate key", pk);
+				diag(mm, mm->list.kv[j].seq, "key %s: duplicate key", pk);
 				free(pk);
 			}
-		mm->kv[out++] = mm->replace ? mm->kv[j - 1] : mm->kv[i];
+		mm->list.kv[out++] = mm->replace ? mm->list.kv[j - 1] : mm->list.kv[i];
 		i = j;
 	}
 	return out;
@@ -388,12 +373,8 @@ static int build(struct sm_makemap *mm, const char *type, const char *table, int
 		return EX_IOERR;
 	}
 	sm_lines_close(&lr);
-	/* offsets become pointers now that the arena has stopped moving */
-	for (i = 0; i < mm->count; i++) {
-		mm->kv[i].key = mm->arena.data + (uintptr_t)mm->kv[i].key;
-		mm->kv[i].val = mm->arena.data + (uintptr_t)mm->kv[i].val;
-	}
-	sm_kv_sort(mm->kv, mm->count);
+	sm_kvlist_done(&mm->list);
+	sm_kv_sort(mm->list.kv, mm->list.count);
 	n = dedupe(mm);
 	if (mm->ndiag)
 		qsort(mm->diag, mm->ndiag, sizeof(*mm->diag), cmp_diag);
@@ -402,7 +383,7 @@ static int build(struct sm_makemap *mm, const char *type, const char *table, int
 	rc = mm->exitstat;
 	if (mm->verbose && fflush(stdout) != 0)
 		rc = EX_IOERR;
-	if (sm_table_write(table, mm->kv, n, &err) < 0) {
+	if (sm_table_write(table, mm->list.kv, n, &err) < 0) {
 		fprintf(stderr, "makemap: %s; map %s not rebuilt\n", sm_buf_str(&err), mm->mapname);
 		rc = EX_IOERR;
 	}
@@ -493,7 +474,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < mm.ndiag; i++)
 		free(mm.diag[i].msg);
 	free(mm.diag);
-	free(mm.kv);
-	sm_buf_free(&mm.arena);
+	sm_kvlist_free(&mm.list);
 	return rc;
 }

@@ -37,6 +37,7 @@
 #define QHDR_LEN 5                      /* type byte + 4-byte length */
 #define QCRC_LEN 4                      /* CRC-32 */
 #define QSTATUS_FIXED 17                /* index 4, state 1, attempts 4, next try 8 */
+#define QMARK_INDEX 0xffffffffu         /* status record index of a message mark */
 #define QREC_MAX ((uint64_t)UINT32_MAX) /* longest record value */
 #define QFILE_MODE 0600
 #define QDIR_MODE 0700
@@ -51,6 +52,7 @@ enum {
 	REC_RCPT = 'P',
 	REC_ORCPT = 'O',
 	REC_NOTIFY = 'N',
+	REC_TARGET = 'D',
 	REC_BODY = 'B',
 	REC_END = 'E',
 	REC_STATUS = 'S'
@@ -250,11 +252,13 @@ void sm_qmsg_free(struct sm_qmsg *m)
 		sm_buf_free(&m->rcpt[i].addr);
 		sm_buf_free(&m->rcpt[i].orcpt);
 		sm_buf_free(&m->rcpt[i].reply);
+		sm_buf_free(&m->rcpt[i].target);
 	}
 	free(m->rcpt);
 	sm_buf_free(&m->sender);
 	sm_buf_free(&m->envid);
 	sm_buf_free(&m->body);
+	sm_buf_free(&m->quarantine);
 	free(m);
 }
 
@@ -322,6 +326,8 @@ static int encode(const struct sm_qmsg *m, struct sm_buf *b)
 		bad |= put_rec(b, REC_RCPT, r->addr.data, r->addr.len);
 		bad |= put_rec(b, REC_ORCPT, r->orcpt.data, r->orcpt.len);
 		bad |= put_rec(b, REC_NOTIFY, nb, 4);
+		if (r->target.len > 0)
+			bad |= put_rec(b, REC_TARGET, r->target.data, r->target.len);
 	}
 	bad |= put_rec(b, REC_BODY, m->body.data, m->body.len);
 	crc = crc32_of(b->data, b->len);
@@ -442,6 +448,13 @@ static int decode(const unsigned char *d, size_t len, const char *id, struct sm_
 			}
 			m->rcpt[m->nrcpt - 1].notify = get_u32(v);
 			break;
+		case REC_TARGET:
+			if (m->nrcpt == 0) {
+				*why = "target before recipient";
+				goto bad;
+			}
+			set_buf(&m->rcpt[m->nrcpt - 1].target, v, n);
+			break;
 		case REC_BODY:
 			set_buf(&m->body, v, n);
 			have_body = 1;
@@ -474,6 +487,16 @@ static int decode(const unsigned char *d, size_t len, const char *id, struct sm_
 		    get_u32(v + n) != crc32_of(d + off, QHDR_LEN + n))
 			break;
 		idx = get_u32(v);
+		if (idx == QMARK_INDEX && v[4] == SM_QMARK_QUARANTINE) {
+			set_buf(&m->quarantine, v + QSTATUS_FIXED, n - QSTATUS_FIXED);
+			off += QHDR_LEN + n + QCRC_LEN;
+			continue;
+		}
+		if (idx == QMARK_INDEX && v[4] == SM_QMARK_WARNED) {
+			m->warned = 1;
+			off += QHDR_LEN + n + QCRC_LEN;
+			continue;
+		}
 		if (idx >= m->nrcpt || v[4] > SM_RCPT_DEFERRED)
 			break;
 		r = &m->rcpt[idx];
@@ -729,8 +752,10 @@ enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg
 }
 
 /* sm_queue_update - record the new state of one recipient, durably (appended status record) */
-enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt, enum sm_rstate state,
-                                const char *reply, unsigned attempts, time_t next_try, struct sm_buf *err)
+/* append_status - validate message id, then append one status record for index idx and fsync */
+static enum sm_qstatus append_status(struct sm_queue *q, const char *id, size_t idx, int state,
+                                     const char *reply, unsigned attempts, time_t next_try,
+                                     struct sm_buf *err)
 {
 	struct sm_buf rec = SM_BUF_INIT;
 	struct sm_qmsg *m = NULL;
@@ -741,10 +766,10 @@ enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt,
 	if ((fd = open_msg(q, id, O_RDWR, &st, err)) < 0)
 		return st;
 	st = load_fd(q, fd, id, &m, &end, err);
-	if (st == SM_QOK && rcpt >= m->nrcpt)
-		st = fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, rcpt);
+	if (st == SM_QOK && idx != QMARK_INDEX && idx >= m->nrcpt)
+		st = fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, idx);
 	if (st == SM_QOK) {
-		encode_status(&rec, rcpt, state, reply, attempts, next_try);
+		encode_status(&rec, idx, (enum sm_rstate)state, reply, attempts, next_try);
 		/* drop a torn record left by a crash, then append */
 		if (ftruncate(fd, (off_t)end) < 0 || lseek(fd, (off_t)end, SEEK_SET) < 0 ||
 		    write_all(fd, rec.data, rec.len) < 0 || fsync(fd) < 0) {
@@ -758,6 +783,22 @@ enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt,
 	if (close(fd) < 0 && st == SM_QOK)
 		st = fail(err, SM_QTEMPFAIL, "queue %s: close %s/%s: %s", id, q->dir, id, strerror(errno));
 	return st;
+}
+
+/* sm_queue_update - append recipient rcpt's new status durably */
+enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt, enum sm_rstate state,
+                                const char *reply, unsigned attempts, time_t next_try, struct sm_buf *err)
+{
+	if (rcpt >= QMARK_INDEX)
+		return fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, rcpt);
+	return append_status(q, id, rcpt, (int)state, reply, attempts, next_try, err);
+}
+
+/* sm_queue_mark - append a message mark (quarantine reason, warning sent) durably */
+enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark mark, const char *text,
+                              struct sm_buf *err)
+{
+	return append_status(q, id, QMARK_INDEX, (int)mark, text, 0, 0, err);
 }
 
 /* sm_queue_remove - delete message id durably */

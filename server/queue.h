@@ -19,6 +19,8 @@
  *	enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt,
  *	                                enum sm_rstate state, const char *reply, unsigned attempts,
  *	                                time_t next_try, struct sm_buf *err);
+ *	enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark mark,
+ *	                              const char *text, struct sm_buf *err);
  *	enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg **mp,
  *	                              struct sm_buf *err);
  *	enum sm_qstatus sm_queue_remove(struct sm_queue *q, const char *id, struct sm_buf *err);
@@ -48,13 +50,18 @@
  *	LF and NUL in them cannot forge a record. Record types, in this order:
  *	'I' id, 'F' sender, 'V' ENVID, 'R' RET (1 byte, enum sm_ret), 'T'
  *	arrival (8 bytes, seconds), then per recipient 'P' address, 'O'
- *	ORCPT, 'N' NOTIFY (4 bytes, SM_NOTIFY_* bits), then 'B' body, then
+ *	ORCPT, 'N' NOTIFY (4 bytes, SM_NOTIFY_* bits), and 'D' target (only
+ *	when not empty: where acceptance routed it, opaque here), then 'B' body, then
  *	'E' (4 bytes): the CRC-32 of every byte before the 'E' record. That
  *	is the commit unit. After it come zero or more appended status
  *	records 'S': type, length, payload (4 recipient index, 1 state, 4
  *	attempts, 8 next try, the reply text), then the CRC-32 of type,
  *	length and payload. The last valid 'S' for a recipient is its status;
- *	a recipient with none is pending.
+ *	a recipient with none is pending. A status record with the index
+ *	0xffffffff is a message mark instead: state 1 (SM_QMARK_QUARANTINE)
+ *	sets the quarantine reason to its text (empty text releases the
+ *	message), state 2 (SM_QMARK_WARNED) records that a delay warning was
+ *	sent. sm_queue_mark() appends one, like sm_queue_update().
  *
  *	A file without a valid 'E' record (torn, truncated, flipped bit,
  *	unknown record, missing field, id not matching its name) is corrupt
@@ -153,6 +160,9 @@ enum sm_rstate {
 	SM_RCPT_DEFERRED   /* try again at next_try; reply says why */
 };
 
+/* message marks, appended like status records */
+enum sm_qmark { SM_QMARK_QUARANTINE = 1, SM_QMARK_WARNED = 2 };
+
 /* one recipient; every sm_buf may hold any bytes */
 struct sm_qrcpt {
 	struct sm_buf addr;
@@ -162,6 +172,7 @@ struct sm_qrcpt {
 	struct sm_buf reply; /* last reply for FAILED and DEFERRED */
 	unsigned attempts;
 	time_t next_try;
+	struct sm_buf target; /* where acceptance routed it (opaque to the queue); may be empty */
 };
 
 /* one message: envelope and body */
@@ -174,6 +185,8 @@ struct sm_qmsg {
 	struct sm_qrcpt *rcpt;
 	size_t nrcpt;
 	struct sm_buf body;
+	struct sm_buf quarantine; /* reason; empty when not quarantined */
+	int warned;               /* a delay warning was sent */
 };
 
 /* a message found by recovery, with the indexes of its undone recipients */
@@ -199,6 +212,8 @@ enum sm_qstatus sm_queue_commit_group(struct sm_queue *q, struct sm_qmsg **m, si
                                       struct sm_buf *err);
 enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt, enum sm_rstate state,
                                 const char *reply, unsigned attempts, time_t next_try, struct sm_buf *err);
+enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark mark, const char *text,
+                              struct sm_buf *err);
 enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg **mp, struct sm_buf *err);
 enum sm_qstatus sm_queue_remove(struct sm_queue *q, const char *id, struct sm_buf *err);
 enum sm_qstatus sm_queue_list(struct sm_queue *q, char ***ids, size_t *n, struct sm_buf *err);

@@ -82,9 +82,15 @@ static int sm_config_check(const struct sm_setting_def *def, const char *value, 
 			if (strcasecmp(value, bools[i]) == 0)
 				return 0;
 		break;
+	case SM_SET_TIME:
+		if (sm_interval_parse(value, 's') >= 0)
+			return 0;
+		break;
 	}
 	sm_buf_printf(err, "%s: bad value \"%s\" (expected %s)", def->name, value,
-	              def->type == SM_SET_INT ? "a number from 0 to 999999999" : "true or false");
+	              def->type == SM_SET_INT    ? "a number from 0 to 999999999"
+	              : def->type == SM_SET_TIME ? "an interval such as 30s, 15m, 4h or 5d"
+	                                         : "true or false");
 	return -1;
 }
 
@@ -236,9 +242,58 @@ const char *sm_config_str(const struct sm_config *cf, const char *name)
 	return s->value;
 }
 
-/* sm_config_int - current value of a numeric setting */
+/* sm_interval_parse - seconds in an interval such as 1h30m (units s m h d w; bare numbers in unit) */
+long sm_interval_parse(const char *s, char unit)
+{
+	long total = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*s) {
+		long n = 0, mult;
+		char u;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		while (isdigit((unsigned char)*s)) {
+			n = n * 10 + (*s++ - '0');
+			if (n > 100000000L)
+				return -1;
+		}
+		u = *s ? *s++ : unit;
+		switch (u) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'w':
+			mult = 604800;
+			break;
+		default:
+			return -1;
+		}
+		total += n * mult;
+		if (total > 10L * 366 * 86400)
+			return -1;
+	}
+	return total;
+}
+
+/* sm_config_int - current value of a numeric setting; an interval in seconds */
 long sm_config_int(const struct sm_config *cf, const char *name)
 {
+	const struct sm_setting *s = sm_config_find((struct sm_config *)cf, name);
+
+	if (s != NULL && s->def->type == SM_SET_TIME)
+		return sm_interval_parse(sm_config_str(cf, name), 's');
 	return strtol(sm_config_str(cf, name), NULL, 10);
 }
 

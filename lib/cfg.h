@@ -9,6 +9,8 @@
  *	int sm_config_override(struct sm_config *cf, const char *assignment, struct sm_buf *err);
  *	const char *sm_config_str(const struct sm_config *cf, const char *name);
  *	long sm_config_int(const struct sm_config *cf, const char *name);
+long sm_interval_parse(const char *s, char unit);
+ *	long sm_interval_parse(const char *s, char unit);
  *	void sm_config_print(const struct sm_config *cf, FILE *fp);
  *	void sm_config_free(struct sm_config *cf);
  *
@@ -29,7 +31,12 @@
  *	sm_config_load() and sm_config_set() return -1 and put a message in err
  *	naming the file and line ("FILE: line N: unknown setting Foo") for an
  *	unknown name, a malformed line, or a value of the wrong type; loading
- *	stops at the first error. A file that does not exist is an error only
+ *	stops at the first error.
+ *
+ *	sm_interval_parse() reads an interval as sendmail's convtime() does:
+ *	numbers each followed by a unit s, m, h, d or w, concatenated (1h30m);
+ *	a number without a unit is in the given unit. It returns seconds, or
+ *	-1 for an empty, malformed or too large (over 10 years) value. A file that does not exist is an error only
  *	when it was named explicitly (the caller decides).
  */
 #ifndef SM_CONFIG_H
@@ -44,6 +51,7 @@ enum sm_setting_type {
 	SM_SET_PATH, /* relative values are resolved against the file's directory */
 	SM_SET_INT,  /* a non-negative decimal number */
 	SM_SET_BOOL, /* true/false/yes/no/on/off/1/0 */
+	SM_SET_TIME, /* an interval: 90, 30s, 15m, 1h30m, 5d, 1w; sm_config_int() gives seconds */
 };
 
 struct sm_setting_def {
@@ -65,6 +73,7 @@ int sm_config_set(struct sm_config *cf, const char *name, const char *value, con
 int sm_config_override(struct sm_config *cf, const char *assignment, struct sm_buf *err);
 const char *sm_config_str(const struct sm_config *cf, const char *name);
 long sm_config_int(const struct sm_config *cf, const char *name);
+long sm_interval_parse(const char *s, char unit);
 int sm_config_bool(const struct sm_config *cf, const char *name);
 void sm_config_print(const struct sm_config *cf, FILE *fp);
 void sm_config_free(struct sm_config *cf);

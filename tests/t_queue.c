@@ -7,7 +7,11 @@
  * DESCRIPTION
  *	Round trips of envelopes and bodies with odd bytes, queue ids, group
  *	commit, per-recipient status updates across a reopen, truncated and
- *	damaged files, start-up recovery, removal, error statuses. Prints (as
+ *	damaged files, start-up recovery, removal, error statuses; delivery
+ *	targets ('D' records: round trip with any bytes, none written for an
+ *	empty target) and message marks (quarantine reason set, replaced and
+ *	cleared, the warned flag, marks mixed with status updates, a mark on
+ *	a missing or invalid id). Prints (as
  *	a diag line, not a test) the time to commit 1,000 messages of 1 KiB one
  *	by one and in groups of 50. Works in a temporary directory under /tmp
  *	(or $TMPDIR); reads no configuration.
@@ -549,6 +553,191 @@ static void bench(const char *dir1, const char *dir2)
 	sm_queue_close(q2);
 }
 
+/* record_types - the record type letters of a queue file up to its 'E' record, into out (size bytes) */
+static void record_types(const struct sm_buf *file, char *out, size_t size)
+{
+	const unsigned char *d = (const unsigned char *)file->data;
+	size_t off = 8, k = 0, n;
+
+	while (off + 5 <= file->len && k + 1 < size) {
+		out[k++] = (char)d[off];
+		if (d[off] == 'E')
+			break;
+		n = (size_t)d[off + 1] << 24 | (size_t)d[off + 2] << 16 | (size_t)d[off + 3] << 8 |
+		    d[off + 4];
+		off += 5 + n;
+	}
+	out[k] = '\0';
+}
+
+/* one delivery target case; lengths are explicit so values may hold NUL */
+struct target_case {
+	const char *name;
+	const char *target;
+	size_t len;
+};
+
+static const struct target_case target_cases[] = {
+	{ "plain target", S("smtp:[mx.example.org]:25") },
+	{ "empty target", S("") },
+	{ "target with NUL, CR, LF and a forged record", S("local\0user\r\nD\x00\x00\x00\x01X\nE") },
+	{ "8-bit target", S("|/usr/bin/proc\xff\xfe") },
+};
+
+/* test_targets - the 'D' record: round trip, none for an empty target, survives updates and reopen */
+static void test_targets(const char *dir)
+{
+	const size_t nt = sizeof(target_cases) / sizeof(target_cases[0]);
+	struct sm_queue *q = NULL;
+	struct sm_qmsg *m = simple_msg(nt, 40, 5), *back = NULL;
+	struct sm_buf file = SM_BUF_INIT;
+	char path[PATH_MAX], types[64];
+	size_t i;
+
+	for (i = 0; i < nt; i++)
+		sm_buf_add(&m->rcpt[i].target, target_cases[i].target, target_cases[i].len);
+	mkdir(dir, 0700);
+	is_int(sm_queue_open(dir, &q, NULL), SM_QOK, "target: open queue");
+	is_int(sm_queue_commit(q, m, NULL), SM_QOK, "target: commit with 4 targets");
+	is_int(sm_queue_load(q, m->id, &back, NULL), SM_QOK, "target: load");
+	for (i = 0; i < nt; i++)
+		ok(back && back->nrcpt == nt &&
+		       buf_is(&back->rcpt[i].target, target_cases[i].target, target_cases[i].len),
+		   "target: %s round-trips", target_cases[i].name);
+	sm_qmsg_free(back);
+	back = NULL;
+
+	/* a 'D' record follows its recipient's 'N', and only when the target is not empty */
+	pathf(path, "%s/%s", dir, m->id);
+	read_file(path, &file);
+	record_types(&file, types, sizeof(types));
+	is_str(types, "IFVRTPONDPONPONDPONDBE", "target: no 'D' record for the empty target");
+
+	/* targets survive status records and a reopen */
+	is_int(sm_queue_update(q, m->id, 0, SM_RCPT_DEFERRED, "451 later", 1, 77, NULL), SM_QOK,
+	       "target: update after commit");
+	sm_queue_close(q);
+	q = NULL;
+	sm_queue_open(dir, &q, NULL);
+	is_int(sm_queue_load(q, m->id, &back, NULL), SM_QOK, "target: load after update and reopen");
+	ok(back && back->rcpt[0].state == SM_RCPT_DEFERRED &&
+	       buf_is(&back->rcpt[0].target, target_cases[0].target, target_cases[0].len) &&
+	       buf_is(&back->rcpt[2].target, target_cases[2].target, target_cases[2].len) &&
+	       back->rcpt[1].target.len == 0,
+	   "target: targets unchanged by the update");
+	sm_qmsg_free(back);
+	back = NULL;
+
+	/* a message without any target has no 'D' record at all */
+	sm_qmsg_free(m);
+	m = simple_msg(2, 10, 6);
+	is_int(sm_queue_commit(q, m, NULL), SM_QOK, "target: commit without targets");
+	pathf(path, "%s/%s", dir, m->id);
+	sm_buf_reset(&file);
+	read_file(path, &file);
+	record_types(&file, types, sizeof(types));
+	is_str(types, "IFVRTPONPONBE", "target: no 'D' record without targets");
+	is_int(sm_queue_load(q, m->id, &back, NULL), SM_QOK, "target: load without targets");
+	ok(back && back->rcpt[0].target.len == 0 && back->rcpt[1].target.len == 0, "target: empty targets");
+	sm_qmsg_free(back);
+	sm_buf_free(&file);
+	sm_qmsg_free(m);
+	sm_queue_close(q);
+}
+
+/* test_marks - quarantine reason set, replaced, cleared; warned flag; marks and updates together */
+static void test_marks(const char *dir)
+{
+	struct sm_queue *q = NULL;
+	struct sm_qmsg *m = simple_msg(2, 30, 8), *back = NULL;
+	struct sm_qpending *list = NULL;
+	struct sm_buf err = SM_BUF_INIT;
+	size_t n = 0;
+	char id[SM_QID_SIZE], *shown;
+	static const struct {
+		const char *name;
+		enum sm_qmark mark;
+		const char *text;
+		const char *quarantine; /* expected afterwards */
+		int warned;
+	} steps[] = {
+		{ "quarantine reason set", SM_QMARK_QUARANTINE, "spam score 12.5", "spam score 12.5", 0 },
+		{ "quarantine reason replaced", SM_QMARK_QUARANTINE, "held by\r\nadmin", "held by\r\nadmin",
+		  0 },
+		{ "warned flag set", SM_QMARK_WARNED, "", "held by\r\nadmin", 1 },
+		{ "warned twice", SM_QMARK_WARNED, NULL, "held by\r\nadmin", 1 },
+		{ "quarantine cleared with empty text", SM_QMARK_QUARANTINE, "", "", 1 },
+		{ "quarantined again", SM_QMARK_QUARANTINE, "again", "again", 1 },
+		{ "cleared with NULL text", SM_QMARK_QUARANTINE, NULL, "", 1 },
+	};
+	size_t i;
+
+	mkdir(dir, 0700);
+	sm_queue_open(dir, &q, NULL);
+	is_int(sm_queue_commit(q, m, NULL), SM_QOK, "mark: commit");
+	memcpy(id, m->id, SM_QID_SIZE);
+	is_int(sm_queue_load(q, id, &back, NULL), SM_QOK, "mark: load fresh message");
+	ok(back && back->quarantine.len == 0 && back->warned == 0,
+	   "mark: fresh message neither quarantined nor warned");
+	sm_qmsg_free(back);
+	back = NULL;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		is_int(sm_queue_mark(q, id, steps[i].mark, steps[i].text, NULL), SM_QOK, steps[i].name);
+		is_int(sm_queue_load(q, id, &back, NULL), SM_QOK, "  load");
+		shown = sm_printable(steps[i].quarantine, strlen(steps[i].quarantine), 40);
+		ok(back && buf_is(&back->quarantine, steps[i].quarantine, strlen(steps[i].quarantine)) &&
+		       back->warned == steps[i].warned,
+		   "  quarantine \"%s\", warned %d", shown, steps[i].warned);
+		free(shown);
+		ok(back && back->rcpt[0].state == SM_RCPT_PENDING && back->rcpt[1].state == SM_RCPT_PENDING,
+		   "  recipients untouched by the mark");
+		sm_qmsg_free(back);
+		back = NULL;
+	}
+
+	/* marks survive later status updates and a reopen */
+	is_int(sm_queue_mark(q, id, SM_QMARK_QUARANTINE, "final reason", NULL), SM_QOK,
+	       "mark: quarantine again");
+	is_int(sm_queue_update(q, id, 0, SM_RCPT_DEFERRED, "451 later", 1, 500, NULL), SM_QOK,
+	       "mark: update #0 after marks");
+	is_int(sm_queue_update(q, id, 1, SM_RCPT_DELIVERED, "250 ok", 1, 0, NULL), SM_QOK,
+	       "mark: update #1 after marks");
+	sm_queue_close(q);
+	q = NULL;
+	sm_queue_open(dir, &q, NULL);
+	is_int(sm_queue_load(q, id, &back, NULL), SM_QOK, "mark: load after updates and reopen");
+	ok(back && buf_is(&back->quarantine, S("final reason")) && back->warned == 1,
+	   "mark: quarantine reason and warned flag survive updates");
+	ok(back && back->rcpt[0].state == SM_RCPT_DEFERRED && back->rcpt[0].next_try == 500 &&
+	       back->rcpt[1].state == SM_RCPT_DELIVERED,
+	   "mark: updates after marks recorded");
+	ok(back && buf_is(&back->body, m->body.data, m->body.len), "mark: body intact");
+	sm_qmsg_free(back);
+	back = NULL;
+
+	/* recovery treats marks as no recipient status */
+	is_int(sm_queue_recover(q, &list, &n, NULL), SM_QOK, "mark: recover");
+	ok(n == 1 && strcmp(list[0].id, id) == 0 && list[0].nrcpt == 1 && list[0].rcpt[0] == 0,
+	   "mark: recovery lists the marked message with its deferred recipient");
+	sm_queue_pending_free(list, n);
+
+	/* errors */
+	log_reset();
+	is_int(sm_queue_mark(q, "0000000000000000000", SM_QMARK_QUARANTINE, "x", &err), SM_QNOTFOUND,
+	       "mark: missing id is SM_QNOTFOUND");
+	ok(strstr(sm_buf_str(&err), "0000000000000000000") != NULL, "mark: error names the id");
+	is_int(log_count("0000000000000000000"), 1, "mark: missing id logged once");
+	is_int(sm_queue_mark(q, "../../etc/passwd", SM_QMARK_WARNED, "", NULL), SM_QPERMFAIL,
+	       "mark: invalid id is SM_QPERMFAIL");
+	is_int(sm_queue_remove(q, id, NULL), SM_QOK, "mark: remove");
+	is_int(sm_queue_mark(q, id, SM_QMARK_WARNED, "", NULL), SM_QNOTFOUND,
+	       "mark: removed message is SM_QNOTFOUND");
+	log_reset();
+	sm_buf_free(&err);
+	sm_qmsg_free(m);
+	sm_queue_close(q);
+}
+
 /* main - run every test in a fresh temporary directory */
 int main(void)
 {
@@ -581,6 +770,8 @@ int main(void)
 	test_damage(d[3]);
 	test_recovery(d[4]);
 	test_errors();
+	test_targets(in_dir("target"));
+	test_marks(in_dir("mark"));
 	bench(d[5], in_dir("bench2"));
 	test_dir_remove();
 	sm_log_sink(NULL, NULL);

@@ -10,7 +10,11 @@
  *	sm_config_override() and sm_config_set() with good and bad forms;
  *	sm_config_print() with the origin of each setting. Last,
  *	sm_split_list() (router/router.h): commas, quotes, "Phrase <addr>",
- *	"addr (comment)", empty elements. Output is TAP (tests/tap.h).
+ *	"addr (comment)", empty elements. Then sm_interval_parse() (units,
+ *	bare numbers in the given unit, limits, every malformed form) and the
+ *	SM_SET_TIME settings: defaults in seconds, values from a file and
+ *	from sm_config_set(), "FILE: line N: Name: bad value ..." for a bad
+ *	interval. Output is TAP (tests/tap.h).
  */
 #include "config.h"
 
@@ -159,6 +163,20 @@ static const struct bad_file {
 	{ .name = "unknown setting that looks like a path",
 	  .text = "AliasFiles = aliases\n",
 	  .msg = "line 1: unknown setting AliasFiles" },
+	{ .name = "interval with an unknown unit",
+	  .text = "# c\nQueueReturn = 5q\n",
+	  .msg = "line 2: QueueReturn: bad value \"5q\" (expected an interval such as 30s, 15m, 4h or 5d)" },
+	{ .name = "empty interval",
+	  .text = "QueueWarn =\n",
+	  .msg = "line 1: QueueWarn: bad value \"\" (expected an interval such as 30s, 15m, 4h or 5d)" },
+	{ .name = "negative interval",
+	  .text = "QueueInterval = -15m\n",
+	  .msg =
+	      "line 1: QueueInterval: bad value \"-15m\" (expected an interval such as 30s, 15m, 4h or 5d)" },
+	{ .name = "interval with blanks inside",
+	  .text = "QueueReturn = 1h 30m\n",
+	  .msg =
+	      "line 1: QueueReturn: bad value \"1h 30m\" (expected an interval such as 30s, 15m, 4h or 5d)" },
 };
 
 /* test_load_errors - each bad file, a missing file, and stopping at the first error */
@@ -258,6 +276,12 @@ static const struct override_case {
 	  .name = "MaxAliasRecursion",
 	  .value = "7",
 	  .msg = "-O: MaxAliasRecursion: bad value \"x\" (expected a number from 0 to 999999999)" },
+	{ .arg = "QueueWarn=2h", .rc = 0, .name = "QueueWarn", .value = "2h" },
+	{ .arg = "QueueWarn=soon",
+	  .rc = -1,
+	  .name = "QueueWarn",
+	  .value = "2h",
+	  .msg = "-O: QueueWarn: bad value \"soon\" (expected an interval such as 30s, 15m, 4h or 5d)" },
 };
 
 /* test_load_directory - a file that cannot be read says why */
@@ -419,10 +443,108 @@ static void test_split(void)
 	}
 }
 
+/* intervals: what sm_interval_parse gives */
+static const struct interval_case {
+	const char *s;
+	char unit; /* for a number without a unit */
+	long want; /* seconds, or -1 */
+} interval_cases[] = {
+	{ .s = "90", .unit = 's', .want = 90 },
+	{ .s = "90", .unit = 'm', .want = 5400 },
+	{ .s = "15m", .unit = 's', .want = 900 },
+	{ .s = "30s", .unit = 'm', .want = 30 },
+	{ .s = "1h30m", .unit = 's', .want = 5400 },
+	{ .s = "1h30", .unit = 'm', .want = 5400 },
+	{ .s = "1h30", .unit = 's', .want = 3630 },
+	{ .s = "5d", .unit = 's', .want = 432000 },
+	{ .s = "1w", .unit = 's', .want = 604800 },
+	{ .s = "1w2d3h4m5s", .unit = 's', .want = 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5 },
+	{ .s = "0", .unit = 's', .want = 0 },
+	{ .s = "0m", .unit = 's', .want = 0 },
+	{ .s = "007m", .unit = 's', .want = 420 },
+	{ .s = "100000000", .unit = 's', .want = 100000000 },
+	{ .s = "3660d", .unit = 's', .want = 3660L * 86400 }, /* the 10-year limit itself */
+	{ .s = "3661d", .unit = 's', .want = -1 },
+	{ .s = "600w", .unit = 's', .want = -1 },
+	{ .s = "", .unit = 's', .want = -1 },
+	{ .s = NULL, .unit = 's', .want = -1 },
+	{ .s = "m", .unit = 's', .want = -1 },
+	{ .s = "5x", .unit = 's', .want = -1 },
+	{ .s = "1h-", .unit = 's', .want = -1 },
+	{ .s = "-5m", .unit = 's', .want = -1 },
+	{ .s = " 5m", .unit = 's', .want = -1 },
+	{ .s = "5m ", .unit = 's', .want = -1 },
+	{ .s = "5M", .unit = 's', .want = -1 },
+	{ .s = "1.5h", .unit = 's', .want = -1 },
+	{ .s = "99999999999", .unit = 's', .want = -1 },
+	{ .s = "5", .unit = 'x', .want = -1 }, /* a bad default unit */
+};
+
+/* test_interval_parse - sm_interval_parse on the table above */
+static void test_interval_parse(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(interval_cases) / sizeof(interval_cases[0]); i++) {
+		const struct interval_case *c = &interval_cases[i];
+		char name[96];
+
+		snprintf(name, sizeof(name), "sm_interval_parse(\"%s\", '%c')", c->s ? c->s : "(null)",
+		         c->unit);
+		is_int(sm_interval_parse(c->s, c->unit), c->want, name);
+	}
+}
+
+/* test_time_settings - SM_SET_TIME: defaults in seconds, values from a file and from sm_config_set */
+static void test_time_settings(void)
+{
+	struct sm_config *cf = sm_config_new();
+	struct sm_buf err = SM_BUF_INIT;
+	char path[256];
+	size_t i, n = 0;
+
+	for (i = 0; sm_settings[i].name; i++) {
+		const struct sm_setting_def *d = &sm_settings[i];
+
+		if (d->type != SM_SET_TIME)
+			continue;
+		n++;
+		ok(sm_interval_parse(d->def, 's') >= 0, "%s: its default \"%s\" is an interval", d->name,
+		   d->def);
+		is_int(sm_config_int(cf, d->name), sm_interval_parse(d->def, 's'),
+		       "  sm_config_int gives it in seconds");
+	}
+	ok(n >= 1, "there are interval settings (%zu)", n);
+
+	snprintf(path, sizeof(path), "%s", in_dir("time.conf"));
+	write_file(path, "QueueReturn = 1h30m\nQueueWarn = 0\nQueueInterval = 90\n", 0644);
+	if (!is_int(sm_config_load(cf, path, &err), 0, "a file with intervals loads"))
+		diag("%s", sm_buf_str(&err));
+	is_str(sm_config_str(cf, "QueueReturn"), "1h30m", "  QueueReturn is kept as written");
+	is_int(sm_config_int(cf, "QueueReturn"), 5400, "  QueueReturn = 1h30m is 5400 s");
+	is_int(sm_config_int(cf, "QueueWarn"), 0, "  QueueWarn = 0 is 0 s");
+	is_int(sm_config_int(cf, "QueueInterval"), 90,
+	       "  QueueInterval = 90 is 90 s (bare numbers are seconds)");
+
+	sm_buf_reset(&err);
+	is_int(sm_config_set(cf, "QueueReturn", "1w", "test", &err), 0, "sm_config_set QueueReturn 1w");
+	is_int(sm_config_int(cf, "QueueReturn"), 604800, "  604800 s");
+	is_int(sm_config_set(cf, "QueueReturn", "1x", "test", &err), -1,
+	       "sm_config_set QueueReturn 1x fails");
+	is_str(sm_buf_str(&err),
+	       "QueueReturn: bad value \"1x\" (expected an interval such as 30s, 15m, 4h or 5d)",
+	       "  message");
+	is_int(sm_config_int(cf, "QueueReturn"), 604800, "  the value is unchanged");
+	unlink(path);
+	sm_buf_free(&err);
+	sm_config_free(cf);
+}
+
 int main(void)
 {
 	test_defaults();
 	test_split();
+	test_interval_parse();
 	if (test_dir_make("/tmp/t_config.XXXXXX") < 0) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return done_testing();
@@ -432,6 +554,7 @@ int main(void)
 	test_load_directory();
 	test_override();
 	test_print();
+	test_time_settings();
 	test_dir_remove();
 	return done_testing();
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -27,7 +28,7 @@ void sm_log_init(const char *prog, int use_syslog)
 {
 	sm_log_prog = prog;
 	sm_log_syslog = use_syslog;
-	if (use_syslog)
+	if (use_syslog == SM_LOG_SYSLOG)
 		openlog(prog, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
@@ -49,8 +50,10 @@ void sm_log(int prio, const char *fmt, ...)
 	va_end(ap);
 	if (sm_log_fn)
 		sm_log_fn(prio, msg, sm_log_ctx);
-	else if (sm_log_syslog)
+	else if (sm_log_syslog == SM_LOG_SYSLOG)
 		syslog(prio, "%s", msg);
+	else if (sm_log_syslog == SM_LOG_STDERR_ALL)
+		fprintf(stderr, "%s[%ld]: %s\n", sm_log_prog, (long)getpid(), msg);
 	else if (prio <= LOG_NOTICE)
 		fprintf(stderr, "%s: %s\n", sm_log_prog, msg);
 }

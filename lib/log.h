@@ -8,9 +8,12 @@
  *	char *sm_printable(const char *s, size_t len, size_t max);
  *
  * DESCRIPTION
- *	sm_log() writes "prog: message" to stderr (command-line tools; LOG_INFO
- *	and LOG_DEBUG are not shown there) or to syslog on the mail facility (the
- *	daemon). Priorities are syslog's (LOG_ERR, ...).
+ *	sm_log() writes "prog: message" to stderr (use_syslog
+ *	SM_LOG_STDERR: command-line tools; LOG_INFO and LOG_DEBUG are not shown
+ *	there; SM_LOG_STDERR_ALL: a daemon in the foreground, everything shown,
+ *	as "prog[pid]: message")
+ *	or to syslog on the mail facility (SM_LOG_SYSLOG: the daemon).
+ *	Priorities are syslog's (LOG_ERR, ...).
  *	sm_log_sink() diverts every message to a callback (tests), or back to the
  *	default with fn == NULL.
  *
@@ -25,6 +28,10 @@
 
 #include <stddef.h>
 #include <syslog.h>
+
+#define SM_LOG_STDERR 0
+#define SM_LOG_SYSLOG 1
+#define SM_LOG_STDERR_ALL 2
 
 void sm_log_init(const char *prog, int use_syslog);
 void sm_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -71,6 +71,8 @@ const struct sm_setting_def sm_settings[] = {
 	  "recipients accepted in one transaction; more get 452 4.5.3" },
 	{ "MaxDaemonChildren", SM_SET_INT, "1000", "SMTP sessions at once (0: no limit)" },
 	{ "ClientConnectionLimit", SM_SET_INT, "20", "SMTP sessions at once from one client address" },
+	{ "RelayClients", SM_SET_STRING, "127.0.0.0/8 ::1",
+	  "client addresses or prefixes (a.b.c.d/len) that may relay to any domain" },
 	{ "MaxBadCommands", SM_SET_INT, "20", "bad commands before a session is closed" },
 	{ "CommandTimeout", SM_SET_TIME, "5m", "wait for the next SMTP command" },
 	{ "DataTimeout", SM_SET_TIME, "10m", "wait for more message content" },

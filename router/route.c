@@ -321,7 +321,7 @@ static void lookup_failed(struct sm_router_ctx *c, const char *addr, const char 
                           const struct sm_answer *ans)
 {
 	failedf(c, addr, EX_TEMPFAIL, "451 %s %s %sunavailable (%s: %s)",
-	        ans->status == SM_TRYAGAIN ? "4.3.0" : "4.3.5", what,
+	        ans->status == SM_TRYAGAIN ? "4.4.3" : "4.3.5", what,
 	        ans->status == SM_TRYAGAIN ? "temporarily " : "", ans->source ? ans->source : "?",
 	        ans->reason ? ans->reason : "no reason");
 }

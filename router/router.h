@@ -57,7 +57,7 @@
  *
  * DIAGNOSTICS
  *	Failures are results, not log lines: 550 5.1.1 unknown user (EX_NOUSER);
- *	451 4.3.0 when a source is temporarily failing and 451 4.3.5 when the
+ *	451 4.4.3 when a source is temporarily failing and 451 4.3.5 when the
  *	configuration leaves no usable source (EX_TEMPFAIL: the message is
  *	deferred, never bounced); 554 5.4.6 for alias loops and depth
  *	(EX_CONFIG); 550 5.7.1 for a file or program given directly (EX_NOPERM);

@@ -10,11 +10,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/mem.h"
 #include "server/cmdline.h"
 
 /* sm_cmd_config - defaults, file, then -O overrides (see cmdline.h) */
@@ -41,4 +44,16 @@ fail:
 	sm_config_free(cf);
 	*cfp = NULL;
 	return EX_CONFIG;
+}
+
+/* sm_cmd_hostname - HostName, else the system's name; caller frees */
+char *sm_cmd_hostname(const struct sm_config *cf)
+{
+	char hn[256];
+
+	if (*sm_config_str(cf, "HostName"))
+		return sm_strdup(sm_config_str(cf, "HostName"));
+	if (gethostname(hn, sizeof(hn)) == 0 && hn[0])
+		return sm_strndup(hn, strnlen(hn, sizeof(hn)));
+	return sm_strdup("localhost");
 }

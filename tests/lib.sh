@@ -95,3 +95,51 @@ PW
 	: >"$T/fixture"
 	CONF="$T/switchmail.conf"
 }
+
+# free_port - a TCP port on 127.0.0.1 that nothing listens on now
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS COMMAND... - retry COMMAND every 0.1 s until it succeeds; 1 on timeout
+wait_for() {
+	local limit=$(($1 * 10)) i=0
+	shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -ge "$limit" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# daemon_setup - add a daemon's settings to $CONF: a free port ($PORT), spool and queue under $T
+daemon_setup() {
+	PORT=$(free_port)
+	cat >>"$CONF" <<CONF
+DaemonPortOptions = Port=$PORT,Addr=127.0.0.1
+PidFile = $T/switchmail.pid
+HelpFile = $top_srcdir/etc/helpfile
+MinBackoff = 1s
+MaxBackoff = 2s
+CONF
+	mkdir -p "$T/mail" "$T/queue"
+	chmod 1777 "$T/mail"
+	trap 'daemon_stop; rm -rf "$T"' EXIT
+}
+
+# daemon_start [ARGS...] - start switchmail -bD in the background, wait for its port; $DPID
+daemon_start() {
+	"$SM" -C "$CONF" -bD "$@" 2>>"$T/daemon.log" &
+	DPID=$!
+	wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1).close()"
+}
+
+# daemon_stop - stop the daemon started by daemon_start, by its pid
+daemon_stop() {
+	if [ -n "${DPID:-}" ]; then
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		DPID=
+	fi
+}

@@ -60,7 +60,7 @@ const struct sm_setting_def sm_settings[] = {
 	/* the daemon */
 	{ "PidFile", SM_SET_PATH, "/run/switchmail.pid", "process id file of the daemon" },
 	{ "RunAsUser", SM_SET_STRING, "mail",
-	  "unprivileged user the SMTP side and the queue run as when started as root" },
+	  "unprivileged user the SMTP side runs as when started as root (empty: stay root, not advised)" },
 	{ "DefaultsFile", SM_SET_PATH, "/etc/default/switchmail",
 	  "MODE, QUEUEINTERVAL and OPTIONS for starting the service (switchmail -bS)" },
 	{ "HelpFile", SM_SET_PATH, "/etc/mail/helpfile", "text of the SMTP HELP command" },

@@ -354,7 +354,9 @@ int sm_daemon_run(const struct sm_config *cf, const struct sm_daemon_opts *opts)
 	pid_t smtpd = 0, qmgr = 0;
 	time_t smtpd_restart = 0, qmgr_restart = 0;
 
-	if (geteuid() == 0) {
+	if (geteuid() == 0 && *sm_config_str(cf, "RunAsUser") == '\0') {
+		sm_log(LOG_WARNING, "daemon: RunAsUser is empty: the SMTP side keeps root's privileges");
+	} else if (geteuid() == 0) {
 		const char *user = sm_config_str(cf, "RunAsUser");
 
 		if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0) {

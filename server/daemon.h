@@ -26,6 +26,8 @@
  *	SIGHUP restarts both children (a new configuration needs a restart of
  *	the daemon). Started by an ordinary user, nothing changes users and
  *	everything runs as that user, as the tests and the quick start do.
+ *	Started by root with RunAsUser empty, the SMTP side keeps root (logged
+ *	as a warning): only for a directory the unprivileged user cannot reach.
  *
  *	DaemonPortOptions is sendmail's "Port=smtp,Addr=127.0.0.1,Name=MTA";
  *	several listeners are separated by ";". Port is a number or a service

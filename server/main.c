@@ -592,6 +592,7 @@ int main(int argc, char **argv)
 {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	struct sm_config *cf = NULL;
+	char *abs_conf = NULL;
 	struct args a;
 	int rc;
 
@@ -611,6 +612,12 @@ int main(int argc, char **argv)
 	else if (strcmp(prog, "smtpd") == 0)
 		a.mode = 'd';
 	rc = parse_args(argc, argv, prog, &a);
+	if (rc == EX_OK && a.confpath[0] != '/' && (a.mode == 'd' || a.mode == 'S' || a.queue_every > 0)) {
+		/* the daemon leaves the current directory: name the configuration absolutely */
+		abs_conf = realpath(a.confpath, NULL);
+		if (abs_conf)
+			a.confpath = abs_conf;
+	}
 	if (rc == EX_OK)
 		rc = sm_cmd_config(&cf, a.confpath, a.explicit_conf, a.overrides, a.noverrides);
 	if (rc != EX_OK)
@@ -669,6 +676,7 @@ out:
 		sm_config_free(cf);
 	sm_qsel_free(a.sel);
 	free(a.overrides);
+	free(abs_conf);
 	if (fflush(stdout) != 0 && rc == EX_OK)
 		rc = EX_IOERR;
 	return rc;

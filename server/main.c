@@ -38,8 +38,8 @@
  *	-bH show and purge the host status, which is kept once mail leaves
  *	through SMTP; until then hoststat prints its header only. -bS reads
  *	DefaultsFile (MODE, QUEUEINTERVAL, QUEUEOPTION, OPTIONS, as Solaris
- *	reads /etc/default/sendmail) and runs the command it describes in the
- *	foreground (for the systemd unit).
+ *	reads /etc/default/sendmail) and runs the command it describes (for
+ *	the systemd unit, etc/switchmail.service; -v prints it first).
  *	-C names the configuration file (default /etc/mail/switchmail.conf, which
  *	may be missing); -O overrides one setting, as sendmail's -O does.
  *
@@ -277,7 +277,7 @@ static int mode_daemon(const struct sm_config *cf, const struct args *a, int lis
 	return sm_daemon_run(cf, &o);
 }
 
-/* mode_service - -bS: run what DefaultsFile describes, in the foreground */
+/* mode_service - -bS: run what DefaultsFile describes */
 static int mode_service(const struct sm_config *cf, const struct args *a)
 {
 	struct sm_defaults d;
@@ -302,7 +302,7 @@ static int mode_service(const struct sm_config *cf, const struct args *a)
 		full[n++] = a->overrides[i];
 	}
 	for (i = 1; i < argc; i++)
-		full[n++] = strcmp(argv[i], "-bd") == 0 ? "-bD" : argv[i];
+		full[n++] = argv[i];
 	full[n] = NULL;
 	if (a->verbose) {
 		for (i = 0; i < n; i++)

@@ -282,4 +282,18 @@ is "$rc" 71 "a second daemon with the same pid file refuses to start (EX_OSERR)"
 daemon_stop
 [ ! -e "$T/switchmail.pid" ]
 ok $? "the pid file is removed at stop"
+
+# --- the service start: /etc/default/switchmail with an invalid QUEUEINTERVAL falls back to 15m
+printf 'MODE="-bd"\nQUEUEINTERVAL="1x"\nOPTIONS=""\n' >"$T/default"
+echo "DefaultsFile = default" >>"$CONF"
+run "$SM" -C "$CONF" -v -bS
+is "$rc" 0 "-bS starts the daemon in the background"
+like "$T/out" "^switchmail -C $CONF -bd -q15m\$" "an invalid QUEUEINTERVAL becomes 15m, as on Solaris"
+wait_for 10 test -s "$T/switchmail.pid"
+bgpid=$(cat "$T/switchmail.pid" 2>/dev/null)
+wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1).close()"
+ok $? "the detached daemon accepts connections"
+kill -TERM "$bgpid" 2>/dev/null
+wait_for 10 sh -c "! kill -0 $bgpid"
+ok $? "and stops on SIGTERM"
 done_testing

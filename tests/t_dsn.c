@@ -639,7 +639,7 @@ static void test_double_bounce(void)
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			struct msg_spec s = { .sender = "",
 				              .body = cases[i].body,
-				              .rcpt = { { cases[i].rcpt } } };
+				              .rcpt = { { .addr = cases[i].rcpt } } };
 			struct sm_qmsg *mm = make_msg(&s),
 			               *dd = sm_dsn_build(mm, SM_DSN_FAILED, &it, 1, MTA, PM, NOW, 0);
 

@@ -59,12 +59,11 @@ struct sm_qmgr {
 	long min_backoff, max_backoff, warn, expire;
 	/* scheduling (serve) */
 	pthread_mutex_t mu;
-	pthread_cond_t cv, idle;
+	pthread_cond_t cv;
 	struct entry *tab;
 	size_t ntab, cap;
 	char (*ready)[SM_QID_SIZE];
 	size_t nready, readycap;
-	size_t running;
 	int stopping;
 	int wakefd[2];
 	int overflow; /* inotify lost events: rescan */
@@ -91,7 +90,6 @@ struct sm_qmgr *sm_qmgr_new(const struct sm_config *cf, struct sm_queue *q, cons
 		m->max_backoff = m->min_backoff;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
-	pthread_cond_init(&m->idle, NULL);
 	m->wakefd[0] = m->wakefd[1] = -1;
 	return m;
 }
@@ -585,11 +583,9 @@ static void *agent_main(void *arg)
 		if (m->nready == 0)
 			break;
 		memcpy(id, m->ready[--m->nready], SM_QID_SIZE);
-		m->running++;
 		pthread_mutex_unlock(&m->mu);
 		next = attempt(a, id, 0, 0);
 		pthread_mutex_lock(&m->mu);
-		m->running--;
 		done_with(m, id, next);
 		if (next != 0)
 			poke(m);
@@ -728,6 +724,5 @@ void sm_qmgr_free(struct sm_qmgr *m)
 	free(m->host);
 	pthread_mutex_destroy(&m->mu);
 	pthread_cond_destroy(&m->cv);
-	pthread_cond_destroy(&m->idle);
 	free(m);
 }

@@ -456,7 +456,7 @@ static void session_free(struct session *s)
 	free(s);
 }
 
-/* session_close - say goodbye (reply may be NULL), close the socket, free when nothing is out */
+/* session_close - say goodbye (reply may be NULL) and close the socket; sweep() frees s later */
 static void session_close(struct session *s, const char *reply)
 {
 	char drain[4096];
@@ -475,10 +475,19 @@ static void session_close(struct session *s, const char *reply)
 	close(s->fd);
 	s->fd = -1;
 	s->mode = M_CLOSING;
-	if (s->busy)
-		s->dead = 1;
-	else
-		session_free(s);
+	s->dead = 1; /* freed by sweep() once no task is out: callers may still hold s */
+}
+
+/* sweep - free the closed sessions that have no task out */
+static void sweep(struct sm_smtpd *d)
+{
+	struct session *s, *next;
+
+	for (s = d->sessions; s; s = next) {
+		next = s->next;
+		if (s->dead && s->busy == 0)
+			session_free(s);
+	}
 }
 
 /* submit - hand a task to a worker list; the session waits */
@@ -858,8 +867,6 @@ static void task_done(struct sm_smtpd *d, struct task *t)
 	(void)d;
 	s->busy--;
 	if (s->dead) {
-		if (s->busy == 0)
-			session_free(s);
 		task_free(t);
 		return;
 	}
@@ -1242,6 +1249,7 @@ int sm_smtpd_run(struct sm_smtpd *d)
 			last_tick = time(NULL);
 			tick(d);
 		}
+		sweep(d);
 	}
 	/* shut down: the workers finish what they hold, then every session gets 421 */
 	stop_threads(d);
@@ -1252,10 +1260,8 @@ int sm_smtpd_run(struct sm_smtpd *d)
 		struct session *s = d->sessions;
 
 		s->busy = 0;
-		if (s->fd >= 0)
-			session_close(s, "421 4.3.2 Service shutting down, closing connection");
-		else
-			session_free(s);
+		session_close(s, "421 4.3.2 Service shutting down, closing connection");
+		session_free(s);
 	}
 	return 0;
 }

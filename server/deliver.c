@@ -804,11 +804,12 @@ int sm_deliver_report_parse(const char *buf, size_t len, struct sm_dresult *res)
 		{ "permfail", SM_RCPT_FAILED, '5' },
 	};
 	const size_t ml = sizeof(REPORT_MAGIC) - 1;
-	const char *p, *end = buf + len, *sp, *dsn, *text, *code = "451";
+	const char *p, *end, *sp, *dsn, *text, *code = "451";
 	size_t i, w, dl, tl = 0, digits = 0;
 
 	if (buf == NULL || len < ml || memcmp(buf, REPORT_MAGIC, ml) != 0)
 		return -1;
+	end = buf + len;
 	p = buf + ml;
 	/* STATUS */
 	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)

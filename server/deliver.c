@@ -1005,8 +1005,9 @@ void sm_deliver_local(const struct sm_config *cf, const struct sm_dtarget *t, co
 		                 &prio);
 	if (rc == 0)
 		run_child(&j, res, &prio);
-	sm_log(prio, "to=<%s>, mailer=%s, user=\"%s\"%s%s, status=%s (%s)", srcpt, smailer, suser,
-	       sctl ? ", ctl=" : "", sctl ? sctl : "", rstate_name(res->state), res->reply);
+	sm_log(prio, "%s%sto=<%s>, mailer=%s, user=\"%s\"%s%s, status=%s (%s)", t->qid ? t->qid : "",
+	       t->qid ? ": " : "", srcpt, smailer, suser, sctl ? ", ctl=" : "", sctl ? sctl : "",
+	       rstate_name(res->state), res->reply);
 	job_free(&j);
 	free(srcpt);
 	free(smailer);

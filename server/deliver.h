@@ -149,6 +149,7 @@ struct sm_dtarget {
 	const char *sender; /* envelope sender, "" (or NULL) for <> */
 	const char *rcpt;   /* for Delivered-To: and the loop check; NULL: user */
 	const char *orig;   /* original recipient for X-Original-To:, or NULL */
+	const char *qid;    /* queue id that starts the log line, or NULL */
 };
 
 /* what became of it; reply freed by sm_dresult_free() */

@@ -209,6 +209,7 @@ static enum sm_rstate deliver_target(struct agent *a, const struct sm_qmsg *msg,
 	dt.sender = t->sender ? t->sender : (msg->sender.len ? msg->sender.data : "");
 	dt.rcpt = r->addr.data;
 	dt.orig = t->envrcpt && strcmp(t->envrcpt, r->addr.data) != 0 ? t->envrcpt : NULL;
+	dt.qid = msg->id;
 	memset(&res, 0, sizeof(res));
 	sm_deliver_local(a->m->cf, &dt, msg->body.data, msg->body.len, msg->arrival, &res);
 	st = res.state;

@@ -50,7 +50,7 @@
 #include "lib/mem.h"
 #include "server/mbox.h"
 
-#define LOCK_POLL_MS 50 /* pause between two lock attempts */
+#define LOCK_POLL_MS 50 /* longest pause between two lock attempts (the first is 1 ms, then doubling) */
 
 /* what kind of file an append goes to */
 enum target {
@@ -217,16 +217,18 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* pause_until - sleep LOCK_POLL_MS or until deadline; 0 when the deadline has passed */
-static int pause_until(long long deadline)
+/* pause_until - sleep *pause ms (then double it, up to LOCK_POLL_MS) or until deadline; 0 when past it */
+static int pause_until(long long deadline, long long *pause)
 {
 	long long left = deadline - now_ms();
 	struct timespec ts;
 
 	if (left <= 0)
 		return 0;
-	if (left > LOCK_POLL_MS)
-		left = LOCK_POLL_MS;
+	if (left > *pause)
+		left = *pause;
+	if (*pause < LOCK_POLL_MS)
+		*pause = *pause * 2 > LOCK_POLL_MS ? LOCK_POLL_MS : *pause * 2;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)left * 1000000L;
 	nanosleep(&ts, NULL);
@@ -238,6 +240,7 @@ static enum sm_mbox_status dotlock_take(const char *lockpath, const struct sm_mb
                                         long long deadline, struct sm_mbox_result *res)
 {
 	unsigned stale = rq->stale_lock_s ? rq->stale_lock_s : SM_MBOX_STALE_LOCK_S;
+	long long pause = 1;
 	struct stat st;
 	int fd;
 
@@ -256,7 +259,7 @@ static enum sm_mbox_status dotlock_take(const char *lockpath, const struct sm_mb
 			}
 			return io_fail(res, "cannot remove stale lock file", lockpath, errno);
 		}
-		if (!pause_until(deadline))
+		if (!pause_until(deadline, &pause))
 			return set_result(res, SM_MBOX_TEMPFAIL, EX_TEMPFAIL, "4.2.0",
 			                  "lock file %s is held by another process", lockpath);
 	}
@@ -266,6 +269,7 @@ static enum sm_mbox_status dotlock_take(const char *lockpath, const struct sm_mb
 static enum sm_mbox_status fcntl_take(int fd, const char *path, long long deadline,
                                       struct sm_mbox_result *res)
 {
+	long long pause = 1;
 	struct flock fl;
 
 	for (;;) {
@@ -276,7 +280,7 @@ static enum sm_mbox_status fcntl_take(int fd, const char *path, long long deadli
 			return SM_MBOX_OK;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return io_fail(res, "cannot lock", path, errno);
-		if (!pause_until(deadline))
+		if (!pause_until(deadline, &pause))
 			return set_result(res, SM_MBOX_TEMPFAIL, EX_TEMPFAIL, "4.2.0",
 			                  "mailbox %s is locked by another process", path);
 	}

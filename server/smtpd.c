@@ -6,7 +6,7 @@
  *	  the loop     every session, the listening sockets, the epoll set;
  *	  lookups      a switch and a router each; they see a task's address
  *	               and fill its answer, nothing else of a session;
- *	  committer    the queue: it takes every message that is ready and
+ *	  committers   the queue (two threads): each takes every message that is ready and
  *	               commits them as one group.
  *	Tasks go to the workers through two mutex-protected lists and come back
  *	through a third; an eventfd wakes the loop. A session with a task out
@@ -45,6 +45,7 @@
 #define OUT_HIGH 65536   /* stop reading while this much output waits */
 #define MAX_HOPS 30      /* more Received: fields is a loop */
 #define COMMIT_BATCH 256 /* messages per group commit at most */
+#define COMMITTERS 2     /* commit threads: creating queue files costs CPU, so use two cores */
 #define TAG_LISTEN 1u    /* epoll data: listening socket index in the low bits */
 #define TAG_WAKE 2u
 
@@ -132,7 +133,8 @@ struct sm_smtpd {
 	struct tasklist lookups, commits, done;
 	struct worker *workers;
 	size_t nworkers;
-	pthread_t committer;
+	pthread_t committer[COMMITTERS];
+	size_t committers_started;
 	int threads_started;
 };
 
@@ -1127,9 +1129,12 @@ static int start_threads(struct sm_smtpd *d)
 		}
 		d->threads_started++;
 	}
-	if (pthread_create(&d->committer, NULL, commit_main, d) != 0) {
-		sm_log(LOG_ERR, "smtpd: cannot start the commit thread: %s", strerror(errno));
-		return -1;
+	for (i = 0; i < COMMITTERS; i++) {
+		if (pthread_create(&d->committer[i], NULL, commit_main, d) != 0) {
+			sm_log(LOG_ERR, "smtpd: cannot start a commit thread: %s", strerror(errno));
+			return -1;
+		}
+		d->committers_started++;
 	}
 	return 0;
 }
@@ -1148,8 +1153,8 @@ static void stop_threads(struct sm_smtpd *d)
 	pthread_mutex_unlock(&d->commits.mu);
 	for (i = 0; i < (size_t)d->threads_started; i++)
 		pthread_join(d->workers[i].th, NULL);
-	if (d->threads_started == (int)d->nworkers)
-		pthread_join(d->committer, NULL);
+	for (i = 0; i < d->committers_started; i++)
+		pthread_join(d->committer[i], NULL);
 	for (i = 0; d->workers && i < d->nworkers; i++) {
 		if (d->workers[i].rt)
 			sm_router_free(d->workers[i].rt);

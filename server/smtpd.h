@@ -26,7 +26,7 @@
  *	and router, so a source that takes seconds holds up only the session
  *	that asked; the session reads nothing more until the answer is back,
  *	which keeps pipelined replies in order. A finished message goes to the
- *	commit thread, which writes every message that is ready together with
+ *	commit threads, each of which writes every message that is ready together with
  *	sm_queue_commit_group(): concurrent sessions share one directory
  *	fsync. 250 is sent only after the commit returned SM_QOK.
  *

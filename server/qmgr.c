@@ -388,12 +388,12 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 			fail[nfail].status = sm_strdup(fail[nfail].status);
 			fail[nfail].diag = replies[i];
 			nfail++;
-		} else if (newst[i] == SM_RCPT_DELIVERED) {
+		} else if (newst[i] == SM_RCPT_DELIVERED && (r->notify & SM_NOTIFY_SUCCESS)) {
 			ok[nok].rcpt = i;
 			ok[nok].status = sm_strdup("2.0.0");
 			ok[nok].diag = replies[i];
 			nok++;
-		} else {
+		} else if (newst[i] == SM_RCPT_DEFERRED) {
 			undone++;
 			r->attempts++;
 			r->next_try = now + backoff(m, r->attempts);
@@ -410,7 +410,7 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 		changed_any = 0;
 	}
 	if (undone == 0) {
-		if (sm_queue_remove(m->q, id, NULL) == SM_QOK) {
+		if (sm_queue_retire(m->q, id, NULL) == SM_QOK) {
 			sm_log(LOG_INFO, "%s: removed", id);
 			next = 0;
 		}

@@ -806,12 +806,22 @@ enum sm_qstatus sm_queue_remove(struct sm_queue *q, const char *id, struct sm_bu
 {
 	enum sm_qstatus st;
 
+	if ((st = sm_queue_retire(q, id, err)) != SM_QOK)
+		return st;
+	return sync_dir(q, err);
+}
+
+/* sm_queue_retire - delete message id without waiting for the directory to reach the disk */
+enum sm_qstatus sm_queue_retire(struct sm_queue *q, const char *id, struct sm_buf *err)
+{
+	enum sm_qstatus st;
+
 	if ((st = check_id(id, err)) != SM_QOK)
 		return st;
 	if (unlinkat(q->dirfd, id, 0) < 0)
 		return fail(err, errno_status(errno), "queue %s: remove %s/%s: %s", id, q->dir, id,
 		            strerror(errno));
-	return sync_dir(q, err);
+	return SM_QOK;
 }
 
 /* cmp_ids - qsort comparison of id strings */

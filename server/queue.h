@@ -24,6 +24,7 @@
  *	enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg **mp,
  *	                              struct sm_buf *err);
  *	enum sm_qstatus sm_queue_remove(struct sm_queue *q, const char *id, struct sm_buf *err);
+ *	enum sm_qstatus sm_queue_retire(struct sm_queue *q, const char *id, struct sm_buf *err);
  *	enum sm_qstatus sm_queue_list(struct sm_queue *q, char ***ids, size_t *n, struct sm_buf *err);
  *	void sm_queue_ids_free(char **ids, size_t n);
  *	enum sm_qstatus sm_queue_recover(struct sm_queue *q, struct sm_qpending **list, size_t *n,
@@ -93,6 +94,10 @@
  *	caller must not update one message from two threads at once.
  *
  *	sm_queue_remove() unlinks the file and fsync()s the directory.
+ *	sm_queue_retire() only unlinks it: for a message whose every
+ *	recipient is done, where a crash that brings the file back means a
+ *	second delivery, never a loss (Postfix removes delivered queue files
+ *	the same way). The next directory fsync (any commit) makes it final.
  *
  *	sm_queue_recover() is for start-up, before any other use: it removes
  *	.tmp-* files, validates every message, moves corrupt ones to
@@ -216,6 +221,7 @@ enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark 
                               struct sm_buf *err);
 enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg **mp, struct sm_buf *err);
 enum sm_qstatus sm_queue_remove(struct sm_queue *q, const char *id, struct sm_buf *err);
+enum sm_qstatus sm_queue_retire(struct sm_queue *q, const char *id, struct sm_buf *err);
 enum sm_qstatus sm_queue_list(struct sm_queue *q, char ***ids, size_t *n, struct sm_buf *err);
 void sm_queue_ids_free(char **ids, size_t n);
 enum sm_qstatus sm_queue_recover(struct sm_queue *q, struct sm_qpending **list, size_t *n,

@@ -384,6 +384,12 @@ static void test_updates(const char *dir)
 	is_int(sm_queue_remove(q, id, NULL), SM_QOK, "remove");
 	is_int(sm_queue_load(q, id, &back, NULL), SM_QNOTFOUND, "load after remove: not found");
 	is_int(sm_queue_remove(q, id, NULL), SM_QNOTFOUND, "remove twice: not found");
+	m->id[0] = '\0';
+	is_int(sm_queue_commit(q, m, NULL), SM_QOK, "retire: commit another");
+	is_int(sm_queue_retire(q, m->id, NULL), SM_QOK, "retire");
+	is_int(sm_queue_load(q, m->id, &back, NULL), SM_QNOTFOUND, "load after retire: not found");
+	is_int(sm_queue_retire(q, m->id, NULL), SM_QNOTFOUND, "retire twice: not found");
+	is_int(sm_queue_retire(q, "../etc/passwd", NULL), SM_QPERMFAIL, "retire: invalid id refused");
 	sm_buf_free(&err);
 	sm_qmsg_free(m);
 	sm_queue_close(q);

@@ -862,11 +862,10 @@ static void on_readable(struct session *s)
 }
 
 /* task_done - a worker finished: answer and go on */
-static void task_done(struct sm_smtpd *d, struct task *t)
+static void task_done(struct task *t)
 {
 	struct session *s = t->s;
 
-	(void)d;
 	s->busy--;
 	if (s->dead) {
 		task_free(t);
@@ -1170,7 +1169,7 @@ static void drain_done(struct sm_smtpd *d)
 
 	for (t = tl_take(&d->done, SIZE_MAX, 1, &d->stopping); t; t = next) {
 		next = t->next;
-		task_done(d, t);
+		task_done(t);
 	}
 }
 

@@ -149,17 +149,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* addr_ok - 1 when s has no control character (it may go into a header or a From_ line) */
-static int addr_ok(const char *s)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* name_ok - n bytes of s can be an account name: printable, no blank, '/' or ':', no leading '.' or '-' */
 static int name_ok(const char *s, size_t n)
 {
@@ -437,78 +426,6 @@ static int become(const struct job *j, struct sm_buf *why)
 	return 0;
 }
 
-/* same_addr - the header value v (n bytes) names rcpt, blanks and <> ignored, any case */
-static int same_addr(const char *v, size_t n, const char *rcpt)
-{
-	size_t rl = strlen(rcpt);
-
-	while (n > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
-		v++, n--;
-	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
-		n--;
-	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
-		v++, n -= 2;
-	return n == rl && strncasecmp(v, rcpt, n) == 0;
-}
-
-/* has_loop - the header of msg has a Delivered-To: field naming rcpt (as the mbox writer checks) */
-static int has_loop(const char *msg, size_t len, const char *rcpt)
-{
-	static const char field[] = "Delivered-To:";
-	size_t fl = sizeof(field) - 1, pos = 0, end;
-
-	while (pos < len) {
-		if (msg[pos] == '\n' || (msg[pos] == '\r' && pos + 1 < len && msg[pos + 1] == '\n'))
-			return 0; /* the empty line ends the header */
-		end = pos;
-		for (;;) { /* the field with its continuation lines */
-			while (end < len && msg[end] != '\n')
-				end++;
-			if (end < len)
-				end++;
-			if (end >= len || (msg[end] != ' ' && msg[end] != '\t'))
-				break;
-		}
-		if (end - pos >= fl && strncasecmp(msg + pos, field, fl) == 0 &&
-		    same_addr(msg + pos + fl, end - pos - fl, rcpt))
-			return 1;
-		pos = end;
-	}
-	return 0;
-}
-
-/* prog_input - what a program reads: From_ line, Return-Path:, X-Original-To:, Delivered-To:, message (LF) */
-static void prog_input(struct sm_buf *b, const struct sm_mbox_req *rq)
-{
-	const char *s = rq->sender[0] ? rq->sender : "MAILER-DAEMON";
-	size_t pos = 0, end, q;
-	char date[64];
-	struct tm tm;
-
-	sm_buf_adds(b, "From ");
-	for (; *s; s++)
-		sm_buf_addc(b, *s == ' ' || *s == '\t' ? '_' : *s);
-	if (localtime_r(&rq->when, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm) == 0)
-		snprintf(date, sizeof(date), "Thu Jan  1 00:00:00 1970");
-	sm_buf_printf(b, " %s\n", date);
-	sm_buf_printf(b, "Return-Path: <%s>\n", rq->sender);
-	if (rq->orig_rcpt != NULL)
-		sm_buf_printf(b, "X-Original-To: %s\n", rq->orig_rcpt);
-	sm_buf_printf(b, "Delivered-To: %s\n", rq->recipient);
-	while (pos < rq->len) {
-		end = pos;
-		while (end < rq->len && rq->msg[end] != '\n')
-			end++;
-		q = end;
-		if (end < rq->len && q > pos && rq->msg[q - 1] == '\r')
-			q--; /* CRLF: drop the CR; a lone CR stays */
-		sm_buf_add(b, rq->msg + pos, q - pos);
-		sm_buf_addc(b, '\n');
-		pos = end < rq->len ? end + 1 : end;
-	}
-}
-
 /* input_fd - an unlinked file holding b, read from its start; the descriptor, or -1 with why */
 static int input_fd(const struct sm_buf *b, struct sm_buf *why)
 {
@@ -582,7 +499,7 @@ static enum dstat run_prog(const struct job *j, const char **dsn, struct sm_buf 
 		sm_buf_adds(text, "refusing to run a program as root");
 		return DS_TEMPFAIL;
 	}
-	if (has_loop(rq->msg, rq->len, rq->recipient)) {
+	if (sm_mbox_has_loop(rq->msg, rq->len, rq->recipient)) {
 		*dsn = "5.4.6";
 		sm_buf_printf(text, "mail forwarding loop for %s", rq->recipient);
 		return DS_PERMFAIL;
@@ -599,7 +516,7 @@ static enum dstat run_prog(const struct job *j, const char **dsn, struct sm_buf 
 		ds = DS_PERMFAIL;
 		goto out;
 	}
-	prog_input(&input, rq);
+	sm_mbox_render(&input, rq, 0);
 	if ((fd = input_fd(&input, text)) < 0) {
 		sm_log(LOG_ERR, "%s", sm_buf_str(text));
 		goto out;
@@ -994,8 +911,9 @@ void sm_deliver_local(const struct sm_config *cf, const struct sm_dtarget *t, co
 	         strcmp(t->mailer, "prog") != 0)
 		set_reply(res, &prio, LOG_ERR, SM_RCPT_DEFERRED, "451 4.3.5 mailer %s is not a local mailer",
 		          smailer);
-	else if (!addr_ok(sender) || !addr_ok(rcpt) || (t->orig && !addr_ok(t->orig)) ||
-	         (strcmp(t->mailer, "*file*") == 0 && !addr_ok(t->user)))
+	else if (!sm_mbox_addr_ok(sender) || !sm_mbox_addr_ok(rcpt) ||
+	         (t->orig && !sm_mbox_addr_ok(t->orig)) ||
+	         (strcmp(t->mailer, "*file*") == 0 && !sm_mbox_addr_ok(t->user)))
 		set_reply(res, &prio, LOG_WARNING, SM_RCPT_FAILED,
 		          "550 5.1.3 <%s>... control character in an address", srcpt);
 	else if (strcmp(t->mailer, "local") == 0)

@@ -105,8 +105,8 @@ static enum sm_mbox_status unsafe(struct sm_mbox_result *res, enum target t, con
 	return set_result(res, SM_MBOX_TEMPFAIL, EX_TEMPFAIL, "4.2.0", "mailbox %s: %s", path, why);
 }
 
-/* addr_ok - 1 when s has no control character (it may then go into a header or a From_ line) */
-static int addr_ok(const char *s)
+/* sm_mbox_addr_ok - 1 when s has no control character (it may then go into a header or a From_ line) */
+int sm_mbox_addr_ok(const char *s)
 {
 	const unsigned char *p;
 
@@ -130,8 +130,8 @@ static int same_addr(const char *v, size_t n, const char *rcpt)
 	return n == rl && strncasecmp(v, rcpt, n) == 0;
 }
 
-/* has_loop - 1 when the header of msg has a Delivered-To: field equal to rcpt */
-static int has_loop(const char *msg, size_t len, const char *rcpt)
+/* sm_mbox_has_loop - 1 when the header of msg has a Delivered-To: field equal to rcpt */
+int sm_mbox_has_loop(const char *msg, size_t len, const char *rcpt)
 {
 	static const char name[] = "Delivered-To:";
 	size_t nl = sizeof(name) - 1, pos = 0, end, vend;
@@ -206,6 +206,14 @@ static void add_message(struct sm_buf *b, const char *msg, size_t len, int quote
 		sm_buf_addc(b, '\n');
 		pos = end < len ? end + 1 : end;
 	}
+}
+
+/* sm_mbox_render - From_ line, Return-Path:, X-Original-To:, Delivered-To: and the message (LF) */
+void sm_mbox_render(struct sm_buf *b, const struct sm_mbox_req *rq, int quote)
+{
+	add_from_line(b, rq);
+	add_headers(b, rq);
+	add_message(b, rq->msg, rq->len, quote);
 }
 
 /* now_ms - a monotonic clock in milliseconds */
@@ -404,10 +412,11 @@ static enum sm_mbox_status precheck(const struct sm_mbox_req *rq, struct sm_mbox
 	res->exitcode = EX_OK;
 	res->dsn = "2.0.0";
 	res->reason = NULL;
-	if (!addr_ok(rq->sender) || !addr_ok(rq->recipient) || (rq->orig_rcpt && !addr_ok(rq->orig_rcpt)))
+	if (!sm_mbox_addr_ok(rq->sender) || !sm_mbox_addr_ok(rq->recipient) ||
+	    (rq->orig_rcpt && !sm_mbox_addr_ok(rq->orig_rcpt)))
 		return set_result(res, SM_MBOX_PERMFAIL, EX_DATAERR, "5.1.3",
 		                  "control character in the sender or recipient address");
-	if (has_loop(rq->msg, rq->len, rq->recipient))
+	if (sm_mbox_has_loop(rq->msg, rq->len, rq->recipient))
 		return set_result(res, SM_MBOX_PERMFAIL, EX_UNAVAILABLE, "5.4.6",
 		                  "mail forwarding loop for %s", rq->recipient);
 	return SM_MBOX_OK;
@@ -437,9 +446,7 @@ static enum sm_mbox_status deliver_append(const char *path, enum target t, const
 		}
 	}
 	if ((st = fcntl_take(fd, path, deadline, res)) == SM_MBOX_OK) {
-		add_from_line(&text, rq);
-		add_headers(&text, rq);
-		add_message(&text, rq->msg, rq->len, 1);
+		sm_mbox_render(&text, rq, 1);
 		sm_buf_addc(&text, '\n');
 		st = append_all(fd, path, &text, res);
 		fcntl_release(fd);

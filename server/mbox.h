@@ -15,6 +15,12 @@
  *	enum sm_mbox_status sm_file_deliver(const char *path, const struct sm_mbox_req *rq,
  *	                                    struct sm_mbox_result *res);
  *	void sm_mbox_result_free(struct sm_mbox_result *res);
+int sm_mbox_has_loop(const char *msg, size_t len, const char *rcpt);
+int sm_mbox_addr_ok(const char *s);
+void sm_mbox_render(struct sm_buf *b, const struct sm_mbox_req *rq, int quote);
+ *	int sm_mbox_has_loop(const char *msg, size_t len, const char *rcpt);
+ *	int sm_mbox_addr_ok(const char *s);
+ *	void sm_mbox_render(struct sm_buf *b, const struct sm_mbox_req *rq, int quote);
  *	const char *sm_mbox_status_name(enum sm_mbox_status st);
  *
  * DESCRIPTION
@@ -91,6 +97,14 @@
  *	(EX_CANTCREAT, 5.2.0). Only the fcntl() lock is taken (no dot-lock:
  *	the target's directory is often not writable).
  *
+ *	The pieces are exported for the other local agents (a program gets
+ *	the same text on its standard input): sm_mbox_has_loop() is the loop
+ *	check above (1 when msg's header has a Delivered-To: naming rcpt),
+ *	sm_mbox_addr_ok() the control-character check (1 when s has none),
+ *	and sm_mbox_render() appends to b the From_ line, the three header
+ *	fields and the message with LF line ends, mboxrd-quoted when quote is
+ *	set (without the final empty line the mbox writer adds).
+ *
  *	Request fields: sender ("" for <>), recipient, orig_rcpt (or NULL),
  *	msg and len (header, empty line, body; CRLF or LF), when (the From_
  *	date), owner (uid, or SM_MBOX_ANY_OWNER to skip the check; note that
@@ -127,6 +141,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
+
+#include "lib/buf.h"
 
 #define SM_MBOX_ANY_OWNER ((uid_t)-1) /* owner: do not check */
 #define SM_MBOX_LOCK_WAIT_MS 60000u   /* default wait for the locks */
@@ -167,6 +183,9 @@ enum sm_mbox_status sm_maildir_deliver(const char *dir, const struct sm_mbox_req
 enum sm_mbox_status sm_file_deliver(const char *path, const struct sm_mbox_req *rq,
                                     struct sm_mbox_result *res);
 void sm_mbox_result_free(struct sm_mbox_result *res);
+int sm_mbox_has_loop(const char *msg, size_t len, const char *rcpt);
+int sm_mbox_addr_ok(const char *s);
+void sm_mbox_render(struct sm_buf *b, const struct sm_mbox_req *rq, int quote);
 const char *sm_mbox_status_name(enum sm_mbox_status st);
 
 #endif

@@ -297,6 +297,48 @@ long sm_config_int(const struct sm_config *cf, const char *name)
 	return strtol(sm_config_str(cf, name), NULL, 10);
 }
 
+/* sm_config_words - the blank- or comma-separated words of a setting; freed by sm_config_words_free */
+char **sm_config_words(const struct sm_config *cf, const char *name, size_t *n)
+{
+	const char *s = sm_config_str(cf, name);
+	char **v = NULL;
+	size_t cnt = 0, len;
+
+	for (;;) {
+		s += strspn(s, " \t,");
+		if ((len = strcspn(s, " \t,")) == 0)
+			break;
+		v = sm_realloc(v, (cnt + 1) * sizeof(*v));
+		v[cnt++] = sm_strndup(s, len);
+		s += len;
+	}
+	*n = cnt;
+	return v;
+}
+
+/* sm_config_words_free - release what sm_config_words returned */
+void sm_config_words_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* sm_config_has_word - is word (any case) among the words of a setting? */
+int sm_config_has_word(const struct sm_config *cf, const char *name, const char *word)
+{
+	size_t n, i;
+	char **v = sm_config_words(cf, name, &n);
+	int found = 0;
+
+	for (i = 0; i < n && !found; i++)
+		found = strcasecmp(v[i], word) == 0;
+	sm_config_words_free(v, n);
+	return found;
+}
+
 /* sm_config_bool - current value of a true/false setting */
 int sm_config_bool(const struct sm_config *cf, const char *name)
 {

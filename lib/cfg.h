@@ -10,7 +10,16 @@
  *	const char *sm_config_str(const struct sm_config *cf, const char *name);
  *	long sm_config_int(const struct sm_config *cf, const char *name);
 long sm_interval_parse(const char *s, char unit);
+char **sm_config_words(const struct sm_config *cf, const char *name, size_t *n);
+void sm_config_words_free(char **v, size_t n);
+int sm_config_has_word(const struct sm_config *cf, const char *name, const char *word);
  *	long sm_interval_parse(const char *s, char unit);
+char **sm_config_words(const struct sm_config *cf, const char *name, size_t *n);
+void sm_config_words_free(char **v, size_t n);
+int sm_config_has_word(const struct sm_config *cf, const char *name, const char *word);
+ *	char **sm_config_words(const struct sm_config *cf, const char *name, size_t *n);
+ *	void sm_config_words_free(char **v, size_t n);
+ *	int sm_config_has_word(const struct sm_config *cf, const char *name, const char *word);
  *	void sm_config_print(const struct sm_config *cf, FILE *fp);
  *	void sm_config_free(struct sm_config *cf);
  *
@@ -32,6 +41,11 @@ long sm_interval_parse(const char *s, char unit);
  *	naming the file and line ("FILE: line N: unknown setting Foo") for an
  *	unknown name, a malformed line, or a value of the wrong type; loading
  *	stops at the first error.
+ *
+ *	sm_config_words() splits a list setting (PrivacyOptions, RelayClients,
+ *	TrustedUsers) at blanks and commas into *n new strings, freed with
+ *	sm_config_words_free(); sm_config_has_word() says whether word is one
+ *	of them, in any case.
  *
  *	sm_interval_parse() reads an interval as sendmail's convtime() does:
  *	numbers each followed by a unit s, m, h, d or w, concatenated (1h30m);
@@ -74,6 +88,9 @@ int sm_config_override(struct sm_config *cf, const char *assignment, struct sm_b
 const char *sm_config_str(const struct sm_config *cf, const char *name);
 long sm_config_int(const struct sm_config *cf, const char *name);
 long sm_interval_parse(const char *s, char unit);
+char **sm_config_words(const struct sm_config *cf, const char *name, size_t *n);
+void sm_config_words_free(char **v, size_t n);
+int sm_config_has_word(const struct sm_config *cf, const char *name, const char *word);
 int sm_config_bool(const struct sm_config *cf, const char *name);
 void sm_config_print(const struct sm_config *cf, FILE *fp);
 void sm_config_free(struct sm_config *cf);

@@ -328,9 +328,9 @@ static int mode_submit(const struct sm_config *cf, struct args *a)
 	struct sm_queue *q;
 	struct passwd *pw = getpwuid(getuid());
 	char *host = sm_cmd_hostname(cf);
-	char *trusted = sm_strdup(sm_config_str(cf, "TrustedUsers"));
+	char **trusted;
 	int rc, worst = EX_OK;
-	size_t i;
+	size_t i, ntrusted;
 
 	a->sub.user = pw ? pw->pw_name : "nobody";
 	a->sub.hostname = host;
@@ -338,15 +338,12 @@ static int mode_submit(const struct sm_config *cf, struct args *a)
 	a->sub.rcpts = a->addrs;
 	a->sub.nrcpts = (size_t)a->naddrs;
 	a->sub.max_size = (size_t)sm_config_int(cf, "MaxMessageSize");
-	{
-		char *save = NULL, *w;
-
-		for (w = strtok_r(trusted, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
-			if (strcmp(w, a->sub.user) == 0)
-				a->sub.trusted = 1;
-	}
+	trusted = sm_config_words(cf, "TrustedUsers", &ntrusted);
+	for (i = 0; i < ntrusted; i++)
+		if (strcmp(trusted[i], a->sub.user) == 0)
+			a->sub.trusted = 1;
+	sm_config_words_free(trusted, ntrusted);
 	rc = sm_submit_read(stdin, &a->sub, &in, &err);
-	free(trusted);
 	if (rc != EX_OK) {
 		fprintf(stderr, "switchmail: %s\n", err.len ? err.data : "cannot read the message");
 		sm_buf_free(&err);
@@ -365,23 +362,18 @@ static int mode_submit(const struct sm_config *cf, struct args *a)
 	for (i = 0; i < in->nrcpt; i++) {
 		const struct sm_qrcpt *r = &in->rcpt[i];
 		struct sm_route route = { 0, 0, NULL };
-		size_t k, good = 0, temp = 0;
+		struct sm_route_tally n;
 
 		sm_router_reset(rt);
 		sm_route(rt, r->addr.data, &route, NULL);
-		for (k = 0; k < route.count; k++) {
-			if (route.r[k].mailer)
-				good++;
-			else if (route.r[k].reply && route.r[k].reply[0] == '4')
-				temp++;
-		}
-		if (temp) {
+		sm_route_tally(&route, &n);
+		if (n.temp) {
 			/* a directory is failing: queue it unrouted; the queue manager routes it later */
 			struct sm_qrcpt *x = sm_qmsg_add_rcpt(m, r->addr.data, r->addr.len);
 
 			sm_buf_add(&x->orcpt, r->orcpt.data, r->orcpt.len);
 			x->notify = r->notify;
-		} else if (good == 0) {
+		} else if (n.good == 0) {
 			sm_route_print(&route, stderr);
 			worst = sm_route_exit(&route);
 		} else {

@@ -234,17 +234,11 @@ static enum sm_rstate deliver_routed(struct agent *a, const struct sm_qmsg *msg,
 	sm_router_reset(rt);
 	sm_route(rt, r->addr.data, &route, NULL);
 	for (i = 0; i < route.count; i++) {
-		struct sm_buf enc = SM_BUF_INIT;
 		struct sm_target t;
 		enum sm_rstate one;
 		char *why = NULL;
 
-		sm_target_encode(&route.r[i], r->addr.data, &enc);
-		if (sm_target_decode(enc.data, enc.len, &t) < 0) {
-			sm_buf_free(&enc);
-			continue;
-		}
-		sm_buf_free(&enc);
+		sm_target_from_rcpt(&route.r[i], r->addr.data, &t);
 		one = deliver_target(a, msg, r, &t, &why);
 		sm_target_free(&t);
 		if (one == SM_RCPT_DEFERRED)

@@ -273,8 +273,7 @@ static char *reply_with_addr(const char *reply, const char *addr)
 static void do_rcpt(struct worker *w, struct task *t)
 {
 	struct sm_smtpd *d = w->d;
-	const struct sm_rcpt *temp = NULL, *perm = NULL;
-	size_t i, good = 0;
+	struct sm_route_tally n;
 
 	if (!sm_smtpd_relay_check(t->addr, t->client_ok, router_is_local, w->rt, d->relay_domains,
 	                          d->virt_domains)) {
@@ -283,21 +282,12 @@ static void do_rcpt(struct worker *w, struct task *t)
 	}
 	sm_router_reset(w->rt);
 	sm_route(w->rt, t->addr, &t->route, NULL);
-	for (i = 0; i < t->route.count; i++) {
-		const struct sm_rcpt *r = &t->route.r[i];
-
-		if (r->mailer != NULL)
-			good++;
-		else if (r->reply && r->reply[0] == '4' && temp == NULL)
-			temp = r;
-		else if (perm == NULL)
-			perm = r;
-	}
-	if (temp)
-		t->reply = reply_with_addr(temp->reply, t->addr);
-	else if (good == 0 && perm && perm->reply)
-		t->reply = reply_with_addr(perm->reply, t->addr);
-	else if (good == 0)
+	sm_route_tally(&t->route, &n);
+	if (n.temp)
+		t->reply = reply_with_addr(n.temp->reply, t->addr);
+	else if (n.good == 0 && n.perm && n.perm->reply)
+		t->reply = reply_with_addr(n.perm->reply, t->addr);
+	else if (n.good == 0)
 		t->reply = sm_asprintf("550 5.1.1 <%s>... User unknown", t->addr);
 	else
 		t->reply = sm_asprintf("250 2.1.5 <%s>... Recipient ok", t->addr);
@@ -1029,43 +1019,6 @@ static void tick(struct sm_smtpd *d)
 	}
 }
 
-/* split_words - the blank- or comma-separated words of s; freed with free_words */
-static char **split_words(const char *s, size_t *n)
-{
-	char **v = NULL;
-	size_t cnt = 0;
-
-	while (*s) {
-		size_t len;
-
-		s += strspn(s, " \t,");
-		len = strcspn(s, " \t,");
-		if (len == 0)
-			break;
-		v = sm_realloc(v, (cnt + 1) * sizeof(*v));
-		v[cnt++] = sm_strndup(s, len);
-		s += len;
-	}
-	*n = cnt;
-	return v;
-}
-
-/* has_word - is word among the comma-separated options? */
-static int has_word(const char *opts, const char *word)
-{
-	size_t n, i;
-	char **v = split_words(opts, &n);
-	int found = 0;
-
-	for (i = 0; i < n; i++) {
-		if (strcasecmp(v[i], word) == 0)
-			found = 1;
-		free(v[i]);
-	}
-	free(v);
-	return found;
-}
-
 /* sm_smtpd_new - a server for the listening sockets fds (see smtpd.h) */
 struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, const int *fds, size_t nfds)
 {
@@ -1089,11 +1042,11 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	d->cmd_timeout = sm_config_int(cf, "CommandTimeout");
 	d->data_timeout = sm_config_int(cf, "DataTimeout");
 	d->deadline = sm_config_int(cf, "SessionDeadline");
-	d->novrfy = has_word(sm_config_str(cf, "PrivacyOptions"), "novrfy") ||
-	            has_word(sm_config_str(cf, "PrivacyOptions"), "goaway");
-	d->noexpn = has_word(sm_config_str(cf, "PrivacyOptions"), "noexpn") ||
-	            has_word(sm_config_str(cf, "PrivacyOptions"), "goaway");
-	d->relay_clients = split_words(sm_config_str(cf, "RelayClients"), &d->nrelay_clients);
+	d->novrfy = sm_config_has_word(cf, "PrivacyOptions", "novrfy") ||
+	            sm_config_has_word(cf, "PrivacyOptions", "goaway");
+	d->noexpn = sm_config_has_word(cf, "PrivacyOptions", "noexpn") ||
+	            sm_config_has_word(cf, "PrivacyOptions", "goaway");
+	d->relay_clients = sm_config_words(cf, "RelayClients", &d->nrelay_clients);
 	path = sm_config_str(cf, "RelayDomainsFile");
 	d->relay_domains = *path ? sm_class_load(path, 1, &err) : NULL;
 	path = sm_config_str(cf, "VirtUserDomainsFile");
@@ -1284,17 +1237,13 @@ void sm_smtpd_stop(struct sm_smtpd *d)
 /* sm_smtpd_free - release the server */
 void sm_smtpd_free(struct sm_smtpd *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
 	free_tasks(d->lookups.head);
 	free_tasks(d->commits.head);
 	free_tasks(d->done.head);
 	free(d->workers);
-	for (i = 0; i < d->nrelay_clients; i++)
-		free(d->relay_clients[i]);
-	free(d->relay_clients);
+	sm_config_words_free(d->relay_clients, d->nrelay_clients);
 	if (d->relay_domains)
 		sm_class_free(d->relay_domains);
 	if (d->virt_domains)

@@ -69,6 +69,43 @@ bad:
 	return -1;
 }
 
+/* dup_or_null - a copy of s, or NULL */
+static char *dup_or_null(const char *s)
+{
+	return s ? sm_strdup(s) : NULL;
+}
+
+/* sm_target_from_rcpt - t from a router result, as its decoded record would be */
+void sm_target_from_rcpt(const struct sm_rcpt *r, const char *envrcpt, struct sm_target *t)
+{
+	t->mailer = sm_strdup(r->mailer ? r->mailer : "error");
+	t->host = dup_or_null(r->host);
+	t->user = dup_or_null(r->user);
+	t->ctl = dup_or_null(r->ctl);
+	t->sender = dup_or_null(r->sender);
+	t->reply = dup_or_null(r->reply);
+	t->envrcpt = dup_or_null(envrcpt);
+}
+
+/* sm_route_tally - deliverable results, first temporary and first other failure of r */
+void sm_route_tally(const struct sm_route *r, struct sm_route_tally *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < r->count; i++) {
+		const struct sm_rcpt *x = &r->r[i];
+
+		if (x->mailer != NULL)
+			t->good++;
+		else if (x->reply && x->reply[0] == '4') {
+			if (t->temp == NULL)
+				t->temp = x;
+		} else if (t->perm == NULL)
+			t->perm = x;
+	}
+}
+
 /* sm_target_free - release t's strings */
 void sm_target_free(struct sm_target *t)
 {

@@ -6,7 +6,9 @@
  *
  *	void sm_target_encode(const struct sm_rcpt *r, const char *envrcpt, struct sm_buf *out);
  *	int sm_target_decode(const char *p, size_t len, struct sm_target *t);
+ *	void sm_target_from_rcpt(const struct sm_rcpt *r, const char *envrcpt, struct sm_target *t);
  *	void sm_target_free(struct sm_target *t);
+ *	void sm_route_tally(const struct sm_route *r, struct sm_route_tally *t);
  *	void sm_qmsg_add_route(struct sm_qmsg *m, const char *envrcpt, const char *orcpt,
  *	                       unsigned notify, const struct sm_route *r);
  *
@@ -23,6 +25,13 @@
  *	sm_target_decode() reads such a record back into t (every field a
  *	NUL-terminated copy, NULL where it was NULL) and returns 0, or -1
  *	when the bytes are not a well-formed record or a field holds a NUL.
+ *
+ *	sm_target_from_rcpt() fills t with copies of r's fields, as decoding
+ *	its encoded record would (a failed result gets mailer "error").
+ *
+ *	sm_route_tally() sums up the results of one sm_route(): how many can
+ *	be delivered, the first temporary failure and the first other failure
+ *	(NULL when none); the SMTP side and the command line decide with it.
  *
  *	sm_qmsg_add_route() adds to m one queue recipient per result of r: the
  *	result's address, orcpt (or, when NULL, envrcpt) as ORCPT, notify, and
@@ -61,7 +70,16 @@ struct sm_target {
 
 void sm_target_encode(const struct sm_rcpt *r, const char *envrcpt, struct sm_buf *out);
 int sm_target_decode(const char *p, size_t len, struct sm_target *t);
+/* the results of one sm_route(), summed up */
+struct sm_route_tally {
+	size_t good;                /* results with a mailer */
+	const struct sm_rcpt *temp; /* the first temporary failure (4xx), or NULL */
+	const struct sm_rcpt *perm; /* the first other failure, or NULL */
+};
+
+void sm_target_from_rcpt(const struct sm_rcpt *r, const char *envrcpt, struct sm_target *t);
 void sm_target_free(struct sm_target *t);
+void sm_route_tally(const struct sm_route *r, struct sm_route_tally *t);
 void sm_qmsg_add_route(struct sm_qmsg *m, const char *envrcpt, const char *orcpt, unsigned notify,
                        const struct sm_route *r);
 

@@ -409,13 +409,15 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 			next = 0;
 		}
 	} else if (changed_any) {
-		for (i = 0; i < msg->nrcpt; i++) {
-			if (replies[i] == NULL)
-				continue;
-			if (sm_queue_update(m->q, id, i, newst[i], replies[i], msg->rcpt[i].attempts,
-			                    msg->rcpt[i].next_try, NULL) != SM_QOK)
-				break;
-		}
+		struct sm_qupdate *u = sm_calloc(msg->nrcpt, sizeof(*u));
+		size_t nu = 0;
+
+		for (i = 0; i < msg->nrcpt; i++)
+			if (replies[i] != NULL)
+				u[nu++] = (struct sm_qupdate){ i, newst[i], replies[i], msg->rcpt[i].attempts,
+					                       msg->rcpt[i].next_try };
+		sm_queue_update_many(m->q, id, u, nu, NULL);
+		free(u);
 		if (!msg->warned && m->warn > 0 && now - msg->arrival >= m->warn) {
 			struct sm_dsn_item *late = sm_calloc(msg->nrcpt, sizeof(*late));
 			size_t nlate = 0;

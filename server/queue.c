@@ -752,24 +752,26 @@ enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg
 }
 
 /* sm_queue_update - record the new state of one recipient, durably (appended status record) */
-/* append_status - validate message id, then append one status record for index idx and fsync */
-static enum sm_qstatus append_status(struct sm_queue *q, const char *id, size_t idx, int state,
-                                     const char *reply, unsigned attempts, time_t next_try,
+/* append_status - validate message id, then append the n status records u and fsync once */
+static enum sm_qstatus append_status(struct sm_queue *q, const char *id, const struct sm_qupdate *u, size_t n,
                                      struct sm_buf *err)
 {
 	struct sm_buf rec = SM_BUF_INIT;
 	struct sm_qmsg *m = NULL;
 	enum sm_qstatus st;
-	size_t end = 0;
+	size_t end = 0, i;
 	int fd, e;
 
 	if ((fd = open_msg(q, id, O_RDWR, &st, err)) < 0)
 		return st;
 	st = load_fd(q, fd, id, &m, &end, err);
-	if (st == SM_QOK && idx != QMARK_INDEX && idx >= m->nrcpt)
-		st = fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, idx);
+	for (i = 0; st == SM_QOK && i < n; i++) {
+		if (u[i].rcpt != QMARK_INDEX && u[i].rcpt >= m->nrcpt)
+			st = fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, u[i].rcpt);
+		else
+			encode_status(&rec, u[i].rcpt, u[i].state, u[i].reply, u[i].attempts, u[i].next_try);
+	}
 	if (st == SM_QOK) {
-		encode_status(&rec, idx, (enum sm_rstate)state, reply, attempts, next_try);
 		/* drop a torn record left by a crash, then append */
 		if (ftruncate(fd, (off_t)end) < 0 || lseek(fd, (off_t)end, SEEK_SET) < 0 ||
 		    write_all(fd, rec.data, rec.len) < 0 || fsync(fd) < 0) {
@@ -789,16 +791,30 @@ static enum sm_qstatus append_status(struct sm_queue *q, const char *id, size_t 
 enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt, enum sm_rstate state,
                                 const char *reply, unsigned attempts, time_t next_try, struct sm_buf *err)
 {
-	if (rcpt >= QMARK_INDEX)
-		return fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, rcpt);
-	return append_status(q, id, rcpt, (int)state, reply, attempts, next_try, err);
+	struct sm_qupdate u = { rcpt, state, reply, attempts, next_try };
+
+	return sm_queue_update_many(q, id, &u, 1, err);
+}
+
+/* sm_queue_update_many - append n recipients' new statuses with one read and one fsync */
+enum sm_qstatus sm_queue_update_many(struct sm_queue *q, const char *id, const struct sm_qupdate *u, size_t n,
+                                     struct sm_buf *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (u[i].rcpt >= QMARK_INDEX)
+			return fail(err, SM_QPERMFAIL, "queue %s: no recipient #%zu", id, u[i].rcpt);
+	return append_status(q, id, u, n, err);
 }
 
 /* sm_queue_mark - append a message mark (quarantine reason, warning sent) durably */
 enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark mark, const char *text,
                               struct sm_buf *err)
 {
-	return append_status(q, id, QMARK_INDEX, (int)mark, text, 0, 0, err);
+	struct sm_qupdate u = { QMARK_INDEX, (enum sm_rstate)mark, text, 0, 0 };
+
+	return append_status(q, id, &u, 1, err);
 }
 
 /* sm_queue_remove - delete message id durably */

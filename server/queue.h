@@ -19,6 +19,8 @@
  *	enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt,
  *	                                enum sm_rstate state, const char *reply, unsigned attempts,
  *	                                time_t next_try, struct sm_buf *err);
+ *	enum sm_qstatus sm_queue_update_many(struct sm_queue *q, const char *id,
+ *	                                     const struct sm_qupdate *u, size_t n, struct sm_buf *err);
  *	enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark mark,
  *	                              const char *text, struct sm_buf *err);
  *	enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg **mp,
@@ -92,6 +94,9 @@
  *	most that update, so the recipient is still pending (or deferred)
  *	and is delivered again: never lost, at worst delivered twice. The
  *	caller must not update one message from two threads at once.
+ *
+ *	sm_queue_update_many() does the same for n recipients with one read,
+ *	one append and one fsync; all or none of them are recorded.
  *
  *	sm_queue_remove() unlinks the file and fsync()s the directory.
  *	sm_queue_retire() only unlinks it: for a message whose every
@@ -194,6 +199,15 @@ struct sm_qmsg {
 	int warned;               /* a delay warning was sent */
 };
 
+/* one recipient's new status, for sm_queue_update_many() */
+struct sm_qupdate {
+	size_t rcpt;
+	enum sm_rstate state;
+	const char *reply;
+	unsigned attempts;
+	time_t next_try;
+};
+
 /* a message found by recovery, with the indexes of its undone recipients */
 struct sm_qpending {
 	char id[SM_QID_SIZE];
@@ -217,6 +231,8 @@ enum sm_qstatus sm_queue_commit_group(struct sm_queue *q, struct sm_qmsg **m, si
                                       struct sm_buf *err);
 enum sm_qstatus sm_queue_update(struct sm_queue *q, const char *id, size_t rcpt, enum sm_rstate state,
                                 const char *reply, unsigned attempts, time_t next_try, struct sm_buf *err);
+enum sm_qstatus sm_queue_update_many(struct sm_queue *q, const char *id, const struct sm_qupdate *u, size_t n,
+                                     struct sm_buf *err);
 enum sm_qstatus sm_queue_mark(struct sm_queue *q, const char *id, enum sm_qmark mark, const char *text,
                               struct sm_buf *err);
 enum sm_qstatus sm_queue_load(struct sm_queue *q, const char *id, struct sm_qmsg **mp, struct sm_buf *err);

@@ -390,6 +390,25 @@ static void test_updates(const char *dir)
 	is_int(sm_queue_load(q, m->id, &back, NULL), SM_QNOTFOUND, "load after retire: not found");
 	is_int(sm_queue_retire(q, m->id, NULL), SM_QNOTFOUND, "retire twice: not found");
 	is_int(sm_queue_retire(q, "../etc/passwd", NULL), SM_QPERMFAIL, "retire: invalid id refused");
+	{
+		struct sm_qupdate u[2] = { { 0, SM_RCPT_DEFERRED, "451 4.4.0 later", 2, 4242 },
+			                   { m->nrcpt, SM_RCPT_DELIVERED, "", 1, 0 } };
+
+		m->id[0] = '\0';
+		is_int(sm_queue_commit(q, m, NULL), SM_QOK, "update_many: commit");
+		is_int(sm_queue_update_many(q, m->id, u, 2, NULL), SM_QPERMFAIL,
+		       "update_many: a recipient out of range refuses the batch");
+		is_int(sm_queue_load(q, m->id, &back, NULL), SM_QOK, "update_many: load");
+		is_int(back->rcpt[0].state, SM_RCPT_PENDING,
+		       "update_many: nothing of a refused batch recorded");
+		sm_qmsg_free(back);
+		is_int(sm_queue_update_many(q, m->id, u, 1, NULL), SM_QOK, "update_many: one record");
+		is_int(sm_queue_load(q, m->id, &back, NULL), SM_QOK, "update_many: load again");
+		is_int(back->rcpt[0].state, SM_RCPT_DEFERRED, "update_many: state recorded");
+		is_int((int)back->rcpt[0].next_try, 4242, "update_many: next try recorded");
+		sm_qmsg_free(back);
+		is_int(sm_queue_remove(q, m->id, NULL), SM_QOK, "update_many: remove");
+	}
 	sm_buf_free(&err);
 	sm_qmsg_free(m);
 	sm_queue_close(q);

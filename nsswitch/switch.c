@@ -38,6 +38,8 @@ static const struct {
 	{ "hosts", "hosts: files dns" },
 	{ "sendmailvars", "sendmailvars: files" },
 	{ "passwd", "passwd: libc" },
+	{ "mx", "mx: dns" },
+	{ "mailroute", "mailroute: ldap" },
 	{ NULL, "files" },
 };
 
@@ -177,7 +179,8 @@ static const char *sm_key_check(const char *key, size_t len)
 /* sm_db_folds_case - are keys of db compared without regard to case? */
 static int sm_db_folds_case(const char *db)
 {
-	return strcmp(db, "aliases") == 0 || strcmp(db, "hosts") == 0;
+	return strcmp(db, "aliases") == 0 || strcmp(db, "hosts") == 0 || strcmp(db, "mx") == 0 ||
+	       strcmp(db, "mailroute") == 0;
 }
 
 /* sm_answer_set - record the outcome */

@@ -21,13 +21,15 @@
  *	created on first use, once per name, and shared by all databases.
  *
  *	Defaults for a database with no line: aliases "files", hosts "files dns",
- *	sendmailvars "files", anything else "files". The passwd database is not
+ *	sendmailvars "files", mx "dns" (switchmail's MX database: asked only
+ *	when the hosts line names dns), mailroute "ldap" (switchmail's LDAP
+ *	mail routing database), anything else "files". The passwd database is not
  *	walked here: glibc already applies the passwd line of nsswitch.conf, so
  *	its chain is always the single source "libc" (getpwnam_r, or PasswdFile).
  *
  *	sm_switch_lookup() is the only way to ask a database. It refuses a key
  *	that is empty, longer than SM_KEY_MAX or holds CR, LF or NUL; folds keys
- *	of case-insensitive databases (aliases, hosts) to lower case; walks the
+ *	of case-insensitive databases (aliases, hosts, mx, mailroute) to lower case; walks the
  *	chain and appends one trace entry per source consulted to tr (may be
  *	NULL). The outcome: the first SUCCESS wins; NOTFOUND=return stops; a
  *	TRYAGAIN anywhere makes an unsuccessful chain TRYAGAIN (defer); UNAVAIL

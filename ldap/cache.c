@@ -1,0 +1,6 @@
+/*
+ * ldap/cache.c - placeholder
+ */
+#include "config.h"
+
+#include "ldap/cache.h"

@@ -1,0 +1,6 @@
+/*
+ * router/ldaproute.c - placeholder
+ */
+#include "config.h"
+
+#include "router/ldaproute.h"

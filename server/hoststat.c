@@ -1,0 +1,6 @@
+/*
+ * server/hoststat.c - placeholder
+ */
+#include "config.h"
+
+#include "server/hoststat.h"

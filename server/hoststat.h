@@ -1,0 +1,6 @@
+/*
+ * server/hoststat.h - placeholder
+ */
+#ifndef SM_HOSTSTAT_H
+#define SM_HOSTSTAT_H
+#endif

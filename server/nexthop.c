@@ -1,0 +1,6 @@
+/*
+ * server/nexthop.c - placeholder
+ */
+#include "config.h"
+
+#include "server/nexthop.h"

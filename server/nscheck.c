@@ -1,0 +1,6 @@
+/*
+ * server/nscheck.c - placeholder
+ */
+#include "config.h"
+
+#include "server/nscheck.h"

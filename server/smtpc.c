@@ -1,0 +1,6 @@
+/*
+ * server/smtpc.c - placeholder
+ */
+#include "config.h"
+
+#include "server/smtpc.h"

@@ -1,0 +1,6 @@
+/*
+ * server/smtpc.h - placeholder
+ */
+#ifndef SM_SMTPC_H
+#define SM_SMTPC_H
+#endif

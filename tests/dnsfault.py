@@ -1,0 +1,1 @@
+# tests/dnsfault.py - placeholder

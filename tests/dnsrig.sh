@@ -1,0 +1,1 @@
+# tests/dnsrig.sh - placeholder

@@ -1,0 +1,1 @@
+# tests/sink.py - placeholder

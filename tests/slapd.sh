@@ -1,0 +1,1 @@
+# tests/slapd.sh - placeholder

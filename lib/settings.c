@@ -129,7 +129,5 @@ const struct sm_setting_def sm_settings[] = {
 	  "unknown addresses in routed domains: passthru, bounce or sendertoo" },
 	{ "LdapRouteDetail", SM_SET_STRING, "", "+detail: empty (literal only), strip or preserve" },
 	{ "LdapRouteNoDomain", SM_SET_BOOL, "false", "skip the @domain catch-all lookup" },
-	{ "LdapRouteTempfail", SM_SET_STRING, "tempfail",
-	  "directory failure at RCPT: tempfail (451 4.4.3) or queue (accept, route at delivery)" },
 	{ NULL, SM_SET_STRING, NULL, NULL },
 };

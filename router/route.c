@@ -1073,3 +1073,13 @@ void sm_router_free(struct sm_router *rt)
 	free(rt->mh_reply);
 	free(rt);
 }
+
+/* sm_router_names - the names the router works with (see router.h) */
+void sm_router_names(const struct sm_router *rt, struct sm_router_names *out)
+{
+	out->hostname = rt->hostname;
+	out->shortname = rt->shortname;
+	out->nsdomain = rt->nsdomain;
+	out->maildomain = rt->maildomain;
+	out->remote = rt->remote;
+}

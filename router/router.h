@@ -11,6 +11,7 @@
  *	void sm_route_free(struct sm_route *r);
  *	void sm_router_reset(struct sm_router *rt);
  *	void sm_router_free(struct sm_router *rt);
+ *	void sm_router_names(const struct sm_router *rt, struct sm_router_names *out);
  *
  * DESCRIPTION
  *	sm_route() resolves one address given on the command line or in SMTP,
@@ -54,6 +55,9 @@
  *	sm_route_print() writes sendmail's -bv lines ("jun... deliverable:
  *	mailer local, user jun", "nobody@x... User unknown").
  *	sm_route_exit() is the sysexits status of the last failure, or EX_OK.
+ *	sm_router_names() fills out with pointers to the router's own names
+ *	(valid until sm_router_free()): host name, short name, name-service
+ *	domain, mail domain, and the mail server in remote mode.
  *
  * DIAGNOSTICS
  *	Failures are results, not log lines: 550 5.1.1 unknown user (EX_NOUSER);
@@ -105,6 +109,17 @@ int sm_route_exit(const struct sm_route *r);
 void sm_route_free(struct sm_route *r);
 void sm_router_reset(struct sm_router *rt);
 void sm_router_free(struct sm_router *rt);
+
+/* the names the router works with; every pointer is the router's, NULL when unset */
+struct sm_router_names {
+	const char *hostname;   /* fully qualified */
+	const char *shortname;  /* its first label */
+	const char *nsdomain;   /* the name-service domain */
+	const char *maildomain; /* the mail domain */
+	const char *remote;     /* RemoteMode's mail server (remote mode), or NULL */
+};
+
+void sm_router_names(const struct sm_router *rt, struct sm_router_names *out);
 
 /* shared inside router/ */
 int sm_router_is_local_domain(struct sm_router *rt, const char *domain);

@@ -40,6 +40,8 @@ const char *sm_dsn_kind_name(enum sm_dsn_kind kind)
 		return "delayed";
 	case SM_DSN_DELIVERED:
 		return "delivered";
+	case SM_DSN_RELAYED:
+		return "relayed";
 	}
 	return "unknown";
 }
@@ -119,6 +121,7 @@ static const char *default_status(enum sm_dsn_kind kind)
 	case SM_DSN_DELAYED:
 		return "4.0.0";
 	case SM_DSN_DELIVERED:
+	case SM_DSN_RELAYED:
 		return "2.0.0";
 	}
 	return "5.0.0";
@@ -135,6 +138,7 @@ static int notify_wants(unsigned notify, enum sm_dsn_kind kind)
 	case SM_DSN_DELAYED:
 		return notify == 0 || (notify & SM_NOTIFY_DELAY);
 	case SM_DSN_DELIVERED:
+	case SM_DSN_RELAYED:
 		return (notify & SM_NOTIFY_SUCCESS) != 0;
 	}
 	return 0;
@@ -288,6 +292,11 @@ static void put_text(struct sm_buf *t, const struct sm_qmsg *m, enum sm_dsn_kind
 		sm_buf_adds(t, "Your message was delivered to the recipients below, as asked\r\n"
 		               "(NOTIFY=SUCCESS). Its header is attached below.\r\n");
 		break;
+	case SM_DSN_RELAYED:
+		sm_buf_adds(t, "Your message was passed on to the recipients' mail servers below,\r\n"
+		               "which do not report delivery (NOTIFY=SUCCESS cannot be honoured\r\n"
+		               "further). Its header is attached below.\r\n");
+		break;
 	}
 	sm_buf_adds(t, "\r\n");
 	for (i = 0; i < n; i++) {
@@ -351,6 +360,11 @@ static void put_status(struct sm_buf *s, const struct sm_qmsg *m, enum sm_dsn_ki
 		put_clean(s, r->addr.data, r->addr.len, SM_DSN_VALUE_MAX, 0);
 		sm_buf_printf(s, "\r\nAction: %s\r\nStatus: %s\r\n", sm_dsn_kind_name(kind),
 		              status_valid(items[i].status) ? items[i].status : default_status(kind));
+		if (items[i].mta) {
+			sm_buf_adds(s, "Remote-MTA: dns; ");
+			put_cleans(s, items[i].mta);
+			sm_buf_adds(s, "\r\n");
+		}
 		if (items[i].diag) {
 			sm_buf_adds(s, "Diagnostic-Code: smtp; ");
 			put_clean(s, items[i].diag, strlen(items[i].diag), SM_DSN_VALUE_MAX, 1);
@@ -473,6 +487,9 @@ struct sm_qmsg *sm_dsn_build(const struct sm_qmsg *m, enum sm_dsn_kind kind, con
 		break;
 	case SM_DSN_DELIVERED:
 		sm_buf_adds(&head, "Successful Mail Delivery Report");
+		break;
+	case SM_DSN_RELAYED:
+		sm_buf_adds(&head, "Mail Relayed to a Server Without Delivery Reports");
 		break;
 	}
 	sm_buf_printf(&head, "\r\nMessage-ID: <%s.dsn@", id);

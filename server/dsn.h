@@ -26,7 +26,9 @@
  *	  - Each item is filtered by its recipient's NOTIFY (RFC 3461): with
  *	    NEVER there is no report; SM_DSN_FAILED needs NOTIFY not given or
  *	    with FAILURE; SM_DSN_DELAYED needs NOTIFY not given or with DELAY;
- *	    SM_DSN_DELIVERED needs SUCCESS. An item whose index is out of
+ *	    SM_DSN_DELIVERED and SM_DSN_RELAYED (handed to a server that does
+ *	    not offer DSN) need SUCCESS. An item with mta gets a Remote-MTA
+ *	    field. An item whose index is out of
  *	    range is dropped (and logged). No item left: NULL.
  *	  - The report goes to m->sender. When that is empty (m was itself a
  *	    bounce or other message with the null sender) a failure report
@@ -126,9 +128,10 @@
 
 /* which report */
 enum sm_dsn_kind {
-	SM_DSN_FAILED,   /* a bounce: delivery failed for good */
-	SM_DSN_DELAYED,  /* a delay warning: still being retried */
-	SM_DSN_DELIVERED /* a success notice (NOTIFY=SUCCESS) */
+	SM_DSN_FAILED,    /* a bounce: delivery failed for good */
+	SM_DSN_DELAYED,   /* a delay warning: still being retried */
+	SM_DSN_DELIVERED, /* a success notice (NOTIFY=SUCCESS) */
+	SM_DSN_RELAYED    /* NOTIFY=SUCCESS, but the next server does not offer DSN */
 };
 
 /* one recipient to report on */
@@ -136,6 +139,7 @@ struct sm_dsn_item {
 	size_t rcpt;        /* index into m->rcpt */
 	const char *status; /* enhanced status code, "5.1.1"; NULL: by kind */
 	const char *diag;   /* the SMTP reply, "550 5.1.1 User unknown", or NULL */
+	const char *mta;    /* the remote server that gave it (Remote-MTA), or NULL */
 };
 
 struct sm_qmsg *sm_dsn_build(const struct sm_qmsg *m, enum sm_dsn_kind kind, const struct sm_dsn_item *items,

@@ -35,8 +35,9 @@
  *	in the foreground, limited by -qI, -qR, -qS (and -qQ for quarantined
  *	messages) selectors; -Q reason quarantines the selected messages, -Q
  *	alone releases them. -bp lists the queue in sendmail's format. -bh and
- *	-bH show and purge the host status, which is kept once mail leaves
- *	through SMTP; until then hoststat prints its header only. -bS reads
+ *	-bH show and purge the host status: the last connection-level failure
+ *	of each remote host (server/hoststat.h); -bh -v shows whole replies.
+ *	-bS reads
  *	DefaultsFile (MODE, QUEUEINTERVAL, QUEUEOPTION, OPTIONS, as Solaris
  *	reads /etc/default/sendmail) and runs the command it describes (for
  *	the systemd unit, etc/switchmail.service; -v prints it first).
@@ -71,6 +72,7 @@
 #include "server/cmdline.h"
 #include "server/daemon.h"
 #include "server/defaults.h"
+#include "server/hoststat.h"
 #include "server/mailq.h"
 #include "server/qmgr.h"
 #include "server/queue.h"
@@ -639,12 +641,14 @@ int main(int argc, char **argv)
 		rc = mode_service(cf, &a);
 		break;
 	case 'h':
-		printf(" -------------- Hostname --------------- How long ago ---------Results---------\n");
-		rc = EX_OK;
+	case 'H': {
+		char *dir = sm_hoststat_dir(cf);
+
+		rc = a.mode == 'h' ? sm_hoststat_print(dir, stdout, a.verbose, time(NULL))
+		                   : sm_hoststat_purge(dir);
+		free(dir);
 		break;
-	case 'H':
-		rc = EX_OK;
-		break;
+	}
 	case 'm':
 		if (a.quarantine_op)
 			rc = mode_quarantine(cf, &a);

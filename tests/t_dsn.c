@@ -531,9 +531,9 @@ static void test_notify(void)
 			                 .rcpt = { { "r0@x.org", NULL, c->notify[0] },
 			                           { "r1@x.org", NULL, c->notify[1] },
 			                           { "r2@x.org", NULL, c->notify[2] } } };
-		const struct sm_dsn_item items[] = { { 0, "5.1.1", "550 no" },
-			                             { 1, "5.1.1", "550 no" },
-			                             { 2, "5.1.1", "550 no" } };
+		const struct sm_dsn_item items[] = { { 0, "5.1.1", "550 no", NULL },
+			                             { 1, "5.1.1", "550 no", NULL },
+			                             { 2, "5.1.1", "550 no", NULL } };
 		struct sm_qmsg *m = make_msg(&spec), *d;
 		struct sm_buf got = SM_BUF_INIT;
 		struct report r;
@@ -797,7 +797,7 @@ static void test_shapes(void)
 
 		m = make_msg(&s);
 		for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
-			struct sm_dsn_item one = { 0, st[i].in, NULL };
+			struct sm_dsn_item one = { 0, st[i].in, NULL, NULL };
 
 			d = sm_dsn_build(m, SM_DSN_FAILED, &one, 1, MTA, PM, NOW, 0);
 			if (d && parse_report(&d->body, &r) == 0) {
@@ -817,8 +817,8 @@ static void test_shapes(void)
 	{
 		/* caller mistakes and empty input */
 		struct msg_spec s = { .sender = "a@b", .rcpt = { { .addr = "c@d" } } };
-		struct sm_dsn_item bad[] = { { 7, "5.1.1", NULL } },
-		                   mixed[] = { { 7, "5.1.1", NULL }, { 0, NULL, NULL } };
+		struct sm_dsn_item bad[] = { { 7, "5.1.1", NULL, NULL } },
+		                   mixed[] = { { 7, "5.1.1", NULL, NULL }, { 0, NULL, NULL, NULL } };
 
 		m = make_msg(&s);
 		log_reset();
@@ -862,7 +862,7 @@ static void test_zones(void)
 		{ "XYZ-14", "Tue, 24 Sep 2024 00:01:00 +1400" },
 	};
 	struct msg_spec s = { .sender = "a@b", .rcpt = { { .addr = "c@d" } } };
-	struct sm_dsn_item it = { 0, "5.1.1", NULL };
+	struct sm_dsn_item it = { 0, "5.1.1", NULL, NULL };
 	struct sm_qmsg *m = make_msg(&s), *d;
 	struct report r;
 	size_t i;
@@ -888,7 +888,7 @@ static void test_zones(void)
 static void test_commit(void)
 {
 	struct msg_spec s = { .sender = "alice@example.com", .rcpt = { { .addr = "bob@example.org" } } };
-	struct sm_dsn_item it = { 0, "5.1.1", "550 5.1.1 unknown" };
+	struct sm_dsn_item it = { 0, "5.1.1", "550 5.1.1 unknown", NULL };
 	struct sm_qmsg *m = make_msg(&s), *d, *back = NULL;
 	struct sm_queue *q = NULL;
 

@@ -13,6 +13,7 @@
  *	switchmail [-C file] [-O Name=value]... -bh | -bH  (also as "hoststat", "purgestat")
  *	switchmail [-C file] [-O Name=value]... -bC
  *	switchmail [-C file] [-O Name=value]... -bt
+ *	switchmail [-C file] [-O Name=value]... -bN [domain...]
  *
  * DESCRIPTION
  *	-bv verifies addresses: each is routed through the switch and printed
@@ -24,7 +25,10 @@
  *	-bi rebuilds the alias table from AliasFile and prints sendmail's
  *	statistics line. -bC checks the configuration and prints every setting
  *	with its effective value (and where a non-default value came from).
- *	-bt is address test mode (server/addrtest.h).
+ *	-bt is address test mode (server/addrtest.h). -bN checks the name
+ *	service against what mail routing needs (server/nscheck.h): the mail
+ *	domain, the host names, the mail host, and the MX records of the mail
+ *	domain and of each domain given.
  *	-bm (the default) reads a message on standard input (server/submit.h),
  *	routes each recipient and writes the message to the queue, where the
  *	daemon finds it at once; a recipient that cannot be routed is reported
@@ -74,6 +78,7 @@
 #include "server/defaults.h"
 #include "server/hoststat.h"
 #include "server/mailq.h"
+#include "server/nscheck.h"
 #include "server/qmgr.h"
 #include "server/queue.h"
 #include "server/submit.h"
@@ -165,6 +170,18 @@ static int mode_test(const struct sm_config *cf)
 	struct sm_switch *sw = sm_switch_open(cf, sm_builtin_sources);
 	struct sm_router *rt = sm_router_new(cf, sw);
 	int rc = sm_addrtest(rt, sw, stdin, stdout, isatty(0));
+
+	sm_router_free(rt);
+	sm_switch_free(sw);
+	return rc;
+}
+
+/* mode_nscheck - -bN [domain...] */
+static int mode_nscheck(const struct sm_config *cf, char **domains, size_t n)
+{
+	struct sm_switch *sw = sm_switch_open(cf, sm_builtin_sources);
+	struct sm_router *rt = sm_router_new(cf, sw);
+	int rc = sm_nscheck(rt, sw, cf, domains, n, stdout);
 
 	sm_router_free(rt);
 	sm_switch_free(sw);
@@ -625,6 +642,9 @@ int main(int argc, char **argv)
 		break;
 	case 't':
 		rc = mode_test(cf);
+		break;
+	case 'N':
+		rc = mode_nscheck(cf, a.addrs, (size_t)a.naddrs);
 		break;
 	case 'C':
 		sm_config_print(cf, stdout);

@@ -40,9 +40,11 @@
  *	and the body. With PIPELINING offered, MAIL, every RCPT and DATA go
  *	in one write (RFC 2920); otherwise each waits for its reply. Each
  *	reply is awaited at most o->reply_timeout. The body is sent with
- *	every line ended by CRLF (a lone LF or lone CR becomes CRLF), lines
- *	starting with "." doubled, and a final CRLF added when missing, so
- *	the body can never end the DATA early or smuggle a second message.
+ *	every line ended by CRLF (a lone LF or lone CR becomes CRLF), NUL
+ *	octets dropped, lines starting with "." doubled, and a final CRLF
+ *	added when missing, so the body can never end the DATA early or
+ *	smuggle a second message. SIZE= is the length of that stuffed body
+ *	without the final ".\r\n".
  *	When the server refuses DATA or every recipient, RSET keeps the
  *	connection usable.
  *	Results: rcpt[i] (m->nrcpt entries) gets the reply that decides
@@ -50,8 +52,19 @@
  *	the end of data (or to MAIL or DATA when those failed). msg gets the
  *	message-level reply (MAIL, DATA or end of data). A lost connection
  *	or a timeout gives every undecided recipient a 451 4.4.2 reply
- *	naming the stage. Returns the number of recipients accepted (2xx at
- *	the end of data), 0 when none.
+ *	naming the stage; so does a malformed reply (bad syntax, bare CR or
+ *	LF, NUL, over 64 KiB) or one of a class that cannot answer the
+ *	command (3xx to MAIL, 2xx to DATA): a protocol error. A 421 at any
+ *	point goes to every undecided recipient. After any of these the
+ *	connection is unusable. When every recipient was refused and DATA
+ *	was not sent (no PIPELINING), msg gets a copy of the last RCPT
+ *	reply. Not sent at all: a recipient holding a control octet (501
+ *	5.1.3 for it), a sender holding one (501 5.1.7 for every
+ *	recipient), anything on an unusable connection (451 4.4.2 for
+ *	every recipient). With m->nrcpt 0 nothing is sent and msg stays
+ *	zeroed. Reply texts have control and 8-bit octets shown as "?".
+ *	Returns the number of recipients accepted (2xx at the end of data),
+ *	0 when none.
  *
  *	sm_smtpc_usable() is 1 while the connection can carry another
  *	transaction (no loss, no timeout, no 421). sm_smtpc_ext() returns the
@@ -93,7 +106,7 @@
 struct sm_smtpc_opts {
 	const char *helo; /* our host name, for EHLO and the loop check */
 	int port;
-	long connect_timeout; /* seconds */
+	long connect_timeout; /* seconds; 0 or less means 300 */
 	long greeting_timeout;
 	long reply_timeout;
 };

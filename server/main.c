@@ -36,7 +36,8 @@
  *	still queued. -bd runs the daemon in the background, -bD in the
  *	foreground with the log on stderr (server/daemon.h); -q with a time
  *	alone runs a queue-runner daemon; -q with no time runs the queue once
- *	in the foreground, limited by -qI, -qR, -qS (and -qQ for quarantined
+ *	in the foreground, limited by -qI, -qR, -qS (the text attached, "-qRacme.com",
+ *	or as the next word, "-qR acme.com"; and -qQ for quarantined
  *	messages) selectors; -Q reason quarantines the selected messages, -Q
  *	alone releases them. -bp lists the queue in sendmail's format. -bh and
  *	-bH show and purge the host status: the last connection-level failure
@@ -174,6 +175,14 @@ static int mode_test(const struct sm_config *cf)
 	sm_router_free(rt);
 	sm_switch_free(sw);
 	return rc;
+}
+
+/* sel_wants_word - is a -q selector ("R", "!I") missing its text, which then is the next word? */
+static int sel_wants_word(const char *sel)
+{
+	if (*sel == '!')
+		sel++;
+	return (*sel == 'I' || *sel == 'R' || *sel == 'S') && sel[1] == '\0';
 }
 
 /* mode_nscheck - -bN [domain...] */
@@ -576,6 +585,18 @@ static int parse_args(int argc, char **argv, const char *prog, struct args *a)
 			}
 			if (a->sel == NULL)
 				a->sel = sm_qsel_new();
+			if (sel_wants_word(arg + 2) && i + 1 < argc && argv[i + 1][0] != '-') {
+				/* "-qR domain": the text as the next word */
+				char *joined = sm_asprintf("%s%s", arg + 2, argv[++i]);
+				int bad = sm_qsel_add(a->sel, joined, &err) < 0;
+
+				free(joined);
+				if (!bad)
+					break;
+				fprintf(stderr, "%s: %s\n", prog, err.data);
+				sm_buf_free(&err);
+				return EX_USAGE;
+			}
 			if (sm_qsel_add(a->sel, arg + 2, &err) < 0) {
 				fprintf(stderr, "%s: %s\n", prog, err.data);
 				sm_buf_free(&err);

@@ -32,6 +32,7 @@
 #include "server/deliver.h"
 #include "server/dsn.h"
 #include "server/qmgr.h"
+#include "server/remote.h"
 #include "server/target.h"
 
 #define NEVER ((time_t)LLONG_MAX)
@@ -56,6 +57,7 @@ struct sm_qmgr {
 	struct sm_queue *q;
 	const char *qdir;
 	char *host;
+	struct sm_remote *remote;
 	long min_backoff, max_backoff, warn, expire;
 	/* scheduling (serve) */
 	pthread_mutex_t mu;
@@ -80,6 +82,7 @@ struct sm_qmgr *sm_qmgr_new(const struct sm_config *cf, struct sm_queue *q, cons
 	m->q = q;
 	m->qdir = qdir;
 	m->host = sm_cmd_hostname(cf);
+	m->remote = sm_remote_new(cf);
 	m->min_backoff = sm_config_int(cf, "MinBackoff");
 	m->max_backoff = sm_config_int(cf, "MaxBackoff");
 	m->warn = sm_config_int(cf, "QueueWarn");
@@ -144,6 +147,12 @@ static const char *status_of(const char *reply, char *buf, size_t len, const cha
 	return dflt;
 }
 
+/* is_remote - does a mailer send over SMTP? */
+static int is_remote(const char *mailer)
+{
+	return strcmp(mailer, "esmtp") == 0 || strcmp(mailer, "relay") == 0 || strcmp(mailer, "smtp") == 0;
+}
+
 /* still_routed - is target t among what t->envrcpt routes to now? 1 yes, 0 no, -1 temporary failure */
 static int still_routed(struct agent *a, const struct sm_target *t)
 {
@@ -184,11 +193,18 @@ static enum sm_rstate deliver_target(struct agent *a, const struct sm_qmsg *msg,
 		*reply = sm_strdup(t->reply ? t->reply : "550 5.1.1 User unknown");
 		return t->reply && t->reply[0] == '4' ? SM_RCPT_DEFERRED : SM_RCPT_FAILED;
 	}
-	if (strcmp(t->mailer, "esmtp") == 0 || strcmp(t->mailer, "relay") == 0 ||
-	    strcmp(t->mailer, "smtp") == 0) {
-		*reply = sm_asprintf("451 4.4.0 remote delivery to %s is not available in this version",
-		                     t->host ? t->host : "?");
-		return SM_RCPT_DEFERRED;
+	if (is_remote(t->mailer)) {
+		struct sm_remote_rcpt one = { .index = (size_t)(r - msg->rcpt) };
+
+		agent_router(a);
+		sm_remote_deliver(a->m->remote, a->sw, a->rt, t->host ? t->host : "",
+		                  t->sender         ? t->sender
+		                  : msg->sender.len ? msg->sender.data
+		                                    : "",
+		                  msg, &one, 1, 0, NULL);
+		*reply = one.reply;
+		free(one.mta);
+		return one.state;
 	}
 	if (strcmp(t->mailer, "prog") == 0 || strcmp(t->mailer, "*file*") == 0) {
 		int ok = still_routed(a, t);
@@ -310,6 +326,99 @@ static int report(struct sm_qmgr *m, const struct sm_qmsg *msg, enum sm_dsn_kind
 	return rc;
 }
 
+/* a destination of one attempt: the recipients that go to one host with one envelope sender */
+struct dest {
+	char *host;
+	char *sender;
+	struct sm_remote_rcpt *rc;
+	size_t n;
+};
+
+/* remote_target - if recipient r goes to another host, add it to its destination in d; 1 if so */
+static int remote_target(const struct sm_qmsg *msg, const struct sm_qrcpt *r, size_t index, struct dest **d,
+                         size_t *nd)
+{
+	struct sm_target t;
+	const char *sender;
+	size_t i;
+
+	if (r->target.len == 0 || sm_target_decode(r->target.data, r->target.len, &t) < 0)
+		return 0;
+	if (!is_remote(t.mailer) || t.host == NULL) {
+		sm_target_free(&t);
+		return 0;
+	}
+	sender = t.sender ? t.sender : msg->sender.len ? msg->sender.data : "";
+	for (i = 0; i < *nd; i++)
+		if (strcasecmp((*d)[i].host, t.host) == 0 && strcmp((*d)[i].sender, sender) == 0)
+			break;
+	if (i == *nd) {
+		*d = sm_realloc(*d, (*nd + 1) * sizeof(**d));
+		(*d)[i] = (struct dest){ sm_strdup(t.host), sm_strdup(sender), NULL, 0 };
+		(*nd)++;
+	}
+	(*d)[i].rc = sm_realloc((*d)[i].rc, ((*d)[i].n + 1) * sizeof(*(*d)[i].rc));
+	memset(&(*d)[i].rc[(*d)[i].n], 0, sizeof(*(*d)[i].rc));
+	(*d)[i].rc[(*d)[i].n++].index = index;
+	sm_target_free(&t);
+	return 1;
+}
+
+/* one attempt's outcome per recipient */
+struct outcome {
+	enum sm_rstate st;
+	char *reply; /* NULL: not tried in this attempt */
+	char *mailer;
+	char *mta; /* the remote server that answered, or NULL */
+	int dsn;   /* that server took over NOTIFY=SUCCESS */
+};
+
+/* deliver_remote - send each destination's recipients over SMTP; fills their outcomes */
+static void deliver_remote(struct agent *a, const struct sm_qmsg *msg, struct dest *d, size_t nd, int force,
+                           struct outcome *o)
+{
+	struct sm_router *rt = agent_router(a);
+	size_t i, j;
+
+	for (i = 0; i < nd; i++) {
+		sm_remote_deliver(a->m->remote, a->sw, rt, d[i].host, d[i].sender, msg, d[i].rc, d[i].n,
+		                  force, NULL);
+		for (j = 0; j < d[i].n; j++) {
+			struct sm_remote_rcpt *x = &d[i].rc[j];
+			struct outcome *y = &o[x->index];
+
+			y->st = x->state;
+			y->reply = x->reply;
+			y->mta = x->mta;
+			y->dsn = x->dsn;
+		}
+		free(d[i].rc);
+		free(d[i].host);
+		free(d[i].sender);
+	}
+	free(d);
+}
+
+/* add_item - append an item for recipient i to a report list */
+static void add_item(struct sm_dsn_item *v, size_t *n, size_t i, const char *status, const struct outcome *o)
+{
+	v[*n].rcpt = i;
+	v[*n].status = sm_strdup(status);
+	v[*n].diag = o->reply;
+	v[*n].mta = o->mta;
+	(*n)++;
+}
+
+/* free_items - release the status strings of a report list and the list */
+static void free_items(struct sm_dsn_item *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((char *)v[i].status);
+	free(v);
+}
+
 /*
  * attempt - deliver message id now (force: every undone recipient, else only those due);
  * returns when it is due next, 0 when it is gone, NEVER when it waits for nothing (quarantine)
@@ -318,10 +427,10 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 {
 	struct sm_qmgr *m = a->m;
 	struct sm_qmsg *msg = NULL;
-	struct sm_dsn_item *fail, *ok;
-	enum sm_rstate *newst;
-	char **replies;
-	size_t i, nfail = 0, nok = 0, undone = 0;
+	struct sm_dsn_item *fail, *ok, *relayed;
+	struct outcome *o;
+	struct dest *dests = NULL;
+	size_t i, nfail = 0, nok = 0, nrelayed = 0, undone = 0, ndests = 0;
 	time_t now = time(NULL), next = NEVER;
 	char path[PATH_MAX], sbuf[16];
 	int fd, changed_any = 0;
@@ -344,13 +453,13 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 	}
 	fail = sm_calloc(msg->nrcpt, sizeof(*fail));
 	ok = sm_calloc(msg->nrcpt, sizeof(*ok));
-	newst = sm_calloc(msg->nrcpt, sizeof(*newst));
-	replies = sm_calloc(msg->nrcpt, sizeof(*replies));
+	relayed = sm_calloc(msg->nrcpt, sizeof(*relayed));
+	o = sm_calloc(msg->nrcpt, sizeof(*o));
+	/* local agents now; remote recipients gathered by destination */
 	for (i = 0; i < msg->nrcpt; i++) {
 		struct sm_qrcpt *r = &msg->rcpt[i];
-		char *mailer = NULL;
 
-		newst[i] = r->state;
+		o[i].st = r->state;
 		if (r->state == SM_RCPT_DELIVERED || r->state == SM_RCPT_FAILED)
 			continue;
 		if (!force && r->state == SM_RCPT_DEFERRED && r->next_try > now) {
@@ -359,35 +468,42 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 				next = r->next_try;
 			continue;
 		}
-		newst[i] = deliver_rcpt(a, msg, r, &replies[i], &mailer);
-		if (newst[i] == SM_RCPT_DEFERRED && m->expire > 0 && now - msg->arrival >= m->expire) {
-			char *why = sm_asprintf("%s (giving up: message could not be delivered for %ld days)",
-			                        replies[i], m->expire / 86400);
-
-			free(replies[i]);
-			replies[i] = why;
-			newst[i] = SM_RCPT_FAILED;
+		if (remote_target(msg, r, i, &dests, &ndests)) {
+			o[i].mailer = sm_strdup("esmtp");
+			continue;
 		}
-		sm_log(LOG_INFO, "%s: to=<%.*s>, mailer=%s, stat=%s (%s)", id, (int)r->addr.len, r->addr.data,
-		       mailer ? mailer : "?",
-		       newst[i] == SM_RCPT_DELIVERED ? "Sent"
-		       : newst[i] == SM_RCPT_FAILED  ? "Bounced"
-		                                     : "Deferred",
-		       replies[i]);
-		free(mailer);
+		o[i].st = deliver_rcpt(a, msg, r, &o[i].reply, &o[i].mailer);
+	}
+	deliver_remote(a, msg, dests, ndests, force, o);
+	for (i = 0; i < msg->nrcpt; i++) {
+		struct sm_qrcpt *r = &msg->rcpt[i];
+
+		if (o[i].reply == NULL)
+			continue;
+		if (o[i].st == SM_RCPT_DEFERRED && m->expire > 0 && now - msg->arrival >= m->expire) {
+			char *why = sm_asprintf("%s (giving up: message could not be delivered for %ld days)",
+			                        o[i].reply, m->expire / 86400);
+
+			free(o[i].reply);
+			o[i].reply = why;
+			o[i].st = SM_RCPT_FAILED;
+		}
+		sm_log(LOG_INFO, "%s: to=<%.*s>, mailer=%s%s%s, stat=%s (%s)", id, (int)r->addr.len,
+		       r->addr.data, o[i].mailer ? o[i].mailer : "?", o[i].mta ? ", relay=" : "",
+		       o[i].mta ? o[i].mta : "",
+		       o[i].st == SM_RCPT_DELIVERED ? "Sent"
+		       : o[i].st == SM_RCPT_FAILED  ? "Bounced"
+		                                    : "Deferred",
+		       o[i].reply);
 		changed_any = 1;
-		if (newst[i] == SM_RCPT_FAILED) {
-			fail[nfail].rcpt = i;
-			fail[nfail].status = status_of(replies[i], sbuf, sizeof(sbuf), "5.0.0");
-			fail[nfail].status = sm_strdup(fail[nfail].status);
-			fail[nfail].diag = replies[i];
-			nfail++;
-		} else if (newst[i] == SM_RCPT_DELIVERED && (r->notify & SM_NOTIFY_SUCCESS)) {
-			ok[nok].rcpt = i;
-			ok[nok].status = sm_strdup("2.0.0");
-			ok[nok].diag = replies[i];
-			nok++;
-		} else if (newst[i] == SM_RCPT_DEFERRED) {
+		if (o[i].st == SM_RCPT_FAILED) {
+			add_item(fail, &nfail, i, status_of(o[i].reply, sbuf, sizeof(sbuf), "5.0.0"), &o[i]);
+		} else if (o[i].st == SM_RCPT_DELIVERED && (r->notify & SM_NOTIFY_SUCCESS)) {
+			if (o[i].mta == NULL)
+				add_item(ok, &nok, i, "2.0.0", &o[i]);
+			else if (!o[i].dsn)
+				add_item(relayed, &nrelayed, i, "2.0.0", &o[i]);
+		} else if (o[i].st == SM_RCPT_DEFERRED) {
 			undone++;
 			r->attempts++;
 			r->next_try = now + backoff(m, r->attempts);
@@ -397,7 +513,8 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 	}
 	/* reports first: a crash may repeat one, never lose one */
 	if (report(m, msg, SM_DSN_FAILED, fail, nfail, now) < 0 ||
-	    report(m, msg, SM_DSN_DELIVERED, ok, nok, now) < 0) {
+	    report(m, msg, SM_DSN_DELIVERED, ok, nok, now) < 0 ||
+	    report(m, msg, SM_DSN_RELAYED, relayed, nrelayed, now) < 0) {
 		/* keep everything as it was: the attempt is repeated later */
 		next = now + m->min_backoff;
 		undone = 1;
@@ -413,8 +530,8 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 		size_t nu = 0;
 
 		for (i = 0; i < msg->nrcpt; i++)
-			if (replies[i] != NULL)
-				u[nu++] = (struct sm_qupdate){ i, newst[i], replies[i], msg->rcpt[i].attempts,
+			if (o[i].reply != NULL)
+				u[nu++] = (struct sm_qupdate){ i, o[i].st, o[i].reply, msg->rcpt[i].attempts,
 					                       msg->rcpt[i].next_try };
 		sm_queue_update_many(m->q, id, u, nu, NULL);
 		free(u);
@@ -423,31 +540,25 @@ static time_t attempt(struct agent *a, const char *id, int force, int quarantine
 			size_t nlate = 0;
 
 			for (i = 0; i < msg->nrcpt; i++)
-				if (newst[i] == SM_RCPT_DEFERRED || newst[i] == SM_RCPT_PENDING) {
-					late[nlate].rcpt = i;
-					late[nlate].status =
-					    status_of(msg->rcpt[i].reply.data, sbuf, sizeof(sbuf), "4.0.0");
-					late[nlate].status = sm_strdup(late[nlate].status);
-					late[nlate].diag = replies[i] ? replies[i] : NULL;
-					nlate++;
-				}
+				if (o[i].st == SM_RCPT_DEFERRED || o[i].st == SM_RCPT_PENDING)
+					add_item(
+					    late, &nlate, i,
+					    status_of(msg->rcpt[i].reply.data, sbuf, sizeof(sbuf), "4.0.0"),
+					    &o[i]);
 			if (report(m, msg, SM_DSN_DELAYED, late, nlate, now) == 0)
 				sm_queue_mark(m->q, id, SM_QMARK_WARNED, "", NULL);
-			for (i = 0; i < nlate; i++)
-				free((char *)late[i].status);
-			free(late);
+			free_items(late, nlate);
 		}
 	}
-	for (i = 0; i < nfail; i++)
-		free((char *)fail[i].status);
-	for (i = 0; i < nok; i++)
-		free((char *)ok[i].status);
-	for (i = 0; i < msg->nrcpt; i++)
-		free(replies[i]);
-	free(fail);
-	free(ok);
-	free(newst);
-	free(replies);
+	free_items(fail, nfail);
+	free_items(ok, nok);
+	free_items(relayed, nrelayed);
+	for (i = 0; i < msg->nrcpt; i++) {
+		free(o[i].reply);
+		free(o[i].mailer);
+		free(o[i].mta);
+	}
+	free(o);
 	sm_qmsg_free(msg);
 	close(fd);
 	return next;
@@ -683,6 +794,7 @@ int sm_qmgr_serve(struct sm_qmgr *m, const struct sm_qpending *recovered, size_t
 		pthread_mutex_lock(&m->mu);
 		soonest = dispatch(m, now);
 		pthread_mutex_unlock(&m->mu);
+		sm_remote_idle(m->remote);
 		timeout = soonest == NEVER ? 1000 : soonest <= now ? 0 : (int)((soonest - now) * 1000);
 		if (timeout > 1000)
 			timeout = 1000;
@@ -712,6 +824,7 @@ void sm_qmgr_free(struct sm_qmgr *m)
 	if (m == NULL)
 		return;
 	agent_release(&m->self);
+	sm_remote_free(m->remote);
 	if (m->wakefd[0] >= 0)
 		close(m->wakefd[0]);
 	if (m->wakefd[1] >= 0)

@@ -356,7 +356,7 @@ static int try_addr(struct sm_remote *r, const char *host, const char *addr, con
 /* sm_remote_deliver - send msg to the recipients rc of dest (see remote.h) */
 void sm_remote_deliver(struct sm_remote *r, struct sm_switch *sw, struct sm_router *rt, const char *dest,
                        const char *sender, const struct sm_qmsg *msg, struct sm_remote_rcpt *rc, size_t n,
-                       struct sm_trace *tr)
+                       int force, struct sm_trace *tr)
 {
 	struct sm_hops hops;
 	char *reply = NULL, *last = NULL;
@@ -385,7 +385,7 @@ void sm_remote_deliver(struct sm_remote *r, struct sm_switch *sw, struct sm_rout
 		char **addrs, *stored = NULL;
 		size_t na, a;
 
-		if (sm_hoststat_down(r->hsdir, hop->name, r->backoff, &stored)) {
+		if (!force && sm_hoststat_down(r->hsdir, hop->name, r->backoff, &stored)) {
 			sm_trace_note(tr, "%s: skipped, failed recently (%s)", hop->name, stored);
 			free(last);
 			last = stored;

@@ -7,7 +7,7 @@
  *	struct sm_remote *sm_remote_new(const struct sm_config *cf);
  *	void sm_remote_deliver(struct sm_remote *r, struct sm_switch *sw, struct sm_router *rt,
  *	                       const char *dest, const char *sender, const struct sm_qmsg *msg,
- *	                       struct sm_remote_rcpt *rc, size_t n, struct sm_trace *tr);
+ *	                       struct sm_remote_rcpt *rc, size_t n, int force, struct sm_trace *tr);
  *	void sm_remote_idle(struct sm_remote *r);
  *	void sm_remote_free(struct sm_remote *r);
  *
@@ -29,7 +29,8 @@
  *	  - when no host is left, the recipients still undecided are
  *	    deferred with the last temporary reply.
  *	A host that failed at connection level is skipped, with its stored
- *	reply, until MinBackoff has passed (server/hoststat.h). Connections
+ *	reply, until MinBackoff has passed (server/hoststat.h), unless force
+ *	is set (a queue run the administrator asked for). Connections
  *	are kept open after a transaction for the next message to the same
  *	address (at most MaxMessagesPerConnection messages each, closed
  *	after a few idle seconds), and at most MaxHostConnections are open
@@ -79,7 +80,7 @@ struct sm_remote;
 struct sm_remote *sm_remote_new(const struct sm_config *cf);
 void sm_remote_deliver(struct sm_remote *r, struct sm_switch *sw, struct sm_router *rt, const char *dest,
                        const char *sender, const struct sm_qmsg *msg, struct sm_remote_rcpt *rc, size_t n,
-                       struct sm_trace *tr);
+                       int force, struct sm_trace *tr);
 void sm_remote_idle(struct sm_remote *r);
 void sm_remote_free(struct sm_remote *r);
 

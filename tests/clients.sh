@@ -9,6 +9,8 @@ cat >>"$CONF" <<CONF
 RelayClients = 127.0.0.1
 QueueWarn = 2s
 QueueReturn = 5s
+SmartHost = [127.0.0.1]
+SmtpPort = $(free_port)
 CONF
 cat >"$T/aliases" <<'A'
 staff: jun, kim

@@ -13,6 +13,7 @@ rule's name):
 
   normal         MX at N: 10 mx1.N, 20 mx2.N; every name under N (and N):
                  A 192.0.2.10 and AAAA 2001:db8::10
+  normal/ADDR    the same with A ADDR and no AAAA
   servfail       SERVFAIL
   refused        REFUSED
   nxdomain       NXDOMAIN (with the SOA)
@@ -24,6 +25,8 @@ rule's name):
   truncate       over UDP: TC=1 and no records; over TCP: as normal
   aaaa-servfail  as normal, except that AAAA queries get SERVFAIL
   timeout        never answers
+
+SIGHUP reads the rules again (from the same arguments and files).
 """
 import os
 import signal
@@ -48,6 +51,12 @@ def load_rules(args):
             continue
         name, _, mode = arg.partition("=")
         rules[name.lower().rstrip(".")] = mode
+
+
+def reload(args):
+    """the rules again, from the same arguments"""
+    rules.clear()
+    load_rules(args)
 
 
 def find_rule(qname):
@@ -87,6 +96,9 @@ def answer(data, proto):
         log_fp.flush()
     reply = req.reply()  # QR, AA, RD copied, the question, the id
     zone, mode = find_rule(qname)
+    v4 = None
+    if mode is not None and mode.startswith("normal/"):
+        mode, v4 = "normal", mode[7:]
     if mode is None:
         reply.header.rcode = RCODE.REFUSED
         reply.header.aa = 0
@@ -133,7 +145,9 @@ def answer(data, proto):
         if qname == zone and qtype == QTYPE.MX:
             reply.add_answer(RR(q.qname, QTYPE.MX, ttl=TTL, rdata=MX("mx1." + zone, 10)))
             reply.add_answer(RR(q.qname, QTYPE.MX, ttl=TTL, rdata=MX("mx2." + zone, 20)))
-        elif qtype in (QTYPE.A, QTYPE.AAAA, QTYPE.ANY):
+        elif v4 is not None and qtype == QTYPE.A:
+            reply.add_answer(RR(q.qname, QTYPE.A, ttl=TTL, rdata=A(v4)))
+        elif v4 is None and qtype in (QTYPE.A, QTYPE.AAAA, QTYPE.ANY):
             addresses(reply, q.qname, qtype)
         else:
             reply.add_auth(soa(zone))
@@ -203,6 +217,7 @@ def main():
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda signo, frame: done.set())
     signal.signal(signal.SIGINT, lambda signo, frame: done.set())
+    signal.signal(signal.SIGHUP, lambda signo, frame: reload(sys.argv[4:]))
     with open(pidfile + ".tmp", "w") as fp:
         fp.write("%d\n" % os.getpid())
     os.rename(pidfile + ".tmp", pidfile)

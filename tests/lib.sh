@@ -83,7 +83,7 @@ HostName = mail.example.com
 QueueDirectory = queue
 MailSpoolDirectory = mail
 CONF
-	printf 'aliases: files\n' >"$T/nsswitch.conf"
+	printf 'aliases: files\nhosts: files\n' >"$T/nsswitch.conf" # no DNS unless a test asks
 	cat >"$T/passwd" <<PW
 root:x:0:0:root:/root:/bin/sh
 jun:x:1001:1001:Jun:/home/jun:/bin/sh

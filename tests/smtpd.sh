@@ -228,6 +228,7 @@ like "$T/out" '^421 4.7.0 Too many connections from your host' "the next one fro
 
 # --- the queue: a recipient that cannot be delivered yet, mailq, quarantine, -q
 sed -i 's/^RelayClients =.*/RelayClients = 127.0.0.1/' "$CONF"
+printf 'SmartHost = [127.0.0.1]\nSmtpPort = %s\n' "$(free_port)" >>"$CONF" # a relay that refuses
 daemon_stop
 daemon_start
 python3 - "$PORT" <<'PY'
@@ -237,7 +238,7 @@ s.sendmail("owner@example.net", ["far@remote.example.org"], "Subject: far\r\n\r\
 s.quit()
 PY
 wait_for 10 grep -q 'stat=Deferred' "$T/daemon.log"
-ok $? "mail for another host is deferred (no SMTP client yet)"
+ok $? "mail for another host is deferred while its relay refuses connections"
 run "$SM" -C "$CONF" -bp
 like "$T/out" "queue \\(1 request\\)" "mailq counts one request"
 like "$T/out" '<owner@example.net>' "mailq shows the sender"

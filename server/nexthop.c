@@ -44,8 +44,8 @@ static void add_hop(struct sm_hops *h, const char *name, size_t len, int pref)
 	x->literal = is_address(x->name);
 }
 
-/* uses_dns - does the hosts chain name the dns source? */
-static int uses_dns(struct sm_switch *sw)
+/* sm_nexthop_uses_dns - does the hosts chain name the dns source? */
+int sm_nexthop_uses_dns(struct sm_switch *sw)
 {
 	const struct sm_nsdb *db = sm_switch_chain(sw, "hosts");
 	size_t i;
@@ -117,7 +117,7 @@ enum sm_nh sm_nexthop_hosts(struct sm_switch *sw, struct sm_router *rt, const ch
 	*reply = NULL;
 	if (len > 2 && dest[0] == '[' && dest[len - 1] == ']') {
 		add_hop(out, dest + 1, len - 2, -1);
-	} else if (!uses_dns(sw)) {
+	} else if (!sm_nexthop_uses_dns(sw)) {
 		add_hop(out, dest, len, -1);
 		out->implicit = 1;
 		sm_trace_note(tr, "%s: no dns in the hosts database: the host itself", dest);

@@ -9,6 +9,7 @@
  *	                            struct sm_trace *tr);
  *	enum sm_nh sm_nexthop_addrs(struct sm_switch *sw, const struct sm_hop *hop, char ***addrs,
  *	                            size_t *n, char **reply, struct sm_trace *tr);
+ *	int sm_nexthop_uses_dns(struct sm_switch *sw);
  *	void sm_hops_free(struct sm_hops *h);
  *	void sm_addrs_free(char **addrs, size_t n);
  *
@@ -39,6 +40,7 @@
  *	logged as a warning and used (an MX must not name a CNAME, RFC 2181,
  *	but mail is not bounced for it).
  *	Both note what they decide in tr (may be NULL).
+ *	sm_nexthop_uses_dns() is 1 when the hosts chain names the dns source.
  *
  * RESULTS
  *	SM_NH_OK: out (or addrs) filled. SM_NH_PERM: *reply says why the mail
@@ -87,6 +89,7 @@ enum sm_nh sm_nexthop_hosts(struct sm_switch *sw, struct sm_router *rt, const ch
                             const char *fallback, struct sm_hops *out, char **reply, struct sm_trace *tr);
 enum sm_nh sm_nexthop_addrs(struct sm_switch *sw, const struct sm_hop *hop, char ***addrs, size_t *n,
                             char **reply, struct sm_trace *tr);
+int sm_nexthop_uses_dns(struct sm_switch *sw);
 void sm_hops_free(struct sm_hops *h);
 void sm_addrs_free(char **addrs, size_t n);
 

@@ -154,18 +154,6 @@ static void rule_mailhost(struct check *c, struct sm_router *rt, struct sm_switc
 	free(name);
 }
 
-/* uses_dns - does the hosts chain name the dns source? */
-static int uses_dns(struct sm_switch *sw)
-{
-	const struct sm_nsdb *db = sm_switch_chain(sw, "hosts");
-	size_t i;
-
-	for (i = 0; db && i < db->count; i++)
-		if (strcmp(db->src[i].source, "dns") == 0)
-			return 1;
-	return 0;
-}
-
 /* accepted - do we take mail for domain (our names, relay domains, virtusertable, LDAP routing)? */
 static int accepted(struct sm_router *rt, const struct sm_config *cf, const char *domain)
 {
@@ -262,7 +250,7 @@ int sm_nscheck(struct sm_router *rt, struct sm_switch *sw, const struct sm_confi
 	rule_maildomain(&c, &n);
 	rule_hostname(&c, sw, &n);
 	rule_mailhost(&c, rt, sw, cf, &n);
-	if (uses_dns(sw)) {
+	if (sm_nexthop_uses_dns(sw)) {
 		if (n.maildomain)
 			rule_mx(&c, rt, sw, cf, n.maildomain);
 		for (i = 0; i < ndomains; i++)

@@ -7,10 +7,7 @@
 . "$top_srcdir/tests/dnsrig.sh"
 sm_setup
 
-if [ ! -x "$NSD" ] || ! "$DNS_PYTHON" -c 'import dnslib' 2>/dev/null; then
-	echo "1..0 # SKIP nsd or python3-dnslib is not installed"
-	exit 0
-fi
+dnsrig_require
 printf 'hosts: dns\n' >"$T/nsswitch.conf"
 printf '/map hosts localhost\n' | "$SM" -C "$CONF" -bt >"$T/out" 2>&1
 if grep -q 'not built with libunbound support' "$T/out"; then

@@ -13,12 +13,21 @@
 #                           missing) to $CONF, and adds "hosts: files dns" to $T/nsswitch.conf
 #   dns_ask PORT NAME TYPE  one UDP query with dnslib; prints the rcode and the answer records
 #   dnsrig_stop             both stops
+#   dnsrig_require          skips the whole test (TAP) when nsd or python3-dnslib is missing
 # Starting a server puts dnsrig_stop in front of the EXIT trap already set (sm_setup's, or
 # daemon_setup's, which also stops the daemon), once. lib.sh's daemon_setup replaces the trap
 # instead of chaining, so call it before starting a DNS server, not after.
 
 DNS_PYTHON=/usr/bin/python3 # Debian's python, which has python3-dnslib
 NSD=/usr/sbin/nsd
+
+# dnsrig_require - end the test with a TAP skip when nsd or python3-dnslib is missing
+dnsrig_require() {
+	if [ ! -x "$NSD" ] || ! "$DNS_PYTHON" -c 'import dnslib' 2>/dev/null; then
+		echo "1..0 # SKIP nsd or python3-dnslib is not installed"
+		exit 0
+	fi
+}
 
 # dnsrig_trap - put dnsrig_stop in front of the EXIT trap already set (sm_setup's, daemon_setup's, ...)
 dnsrig_trap() {

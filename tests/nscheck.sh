@@ -5,10 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/dnsrig.sh"
 sm_setup
-if [ ! -x "$NSD" ] || ! "$DNS_PYTHON" -c 'import dnslib' 2>/dev/null; then
-	echo "1..0 # SKIP nsd or python3-dnslib is not installed"
-	exit 0
-fi
+dnsrig_require
 
 sed -i 's/^HostName = .*/HostName = smith.admin.acme.test/' "$CONF"
 printf 'NameServiceDomain = admin.acme.test\n' >>"$CONF"

@@ -73,7 +73,8 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/switchmail-relaybench.XXXXXX") || die "cannot m
 chmod 755 "$dir"
 smd=$dir/sm
 pfd=$dir/pf
-smpid='' pf_started='' pf_master='' sinkpids=''
+. "$here/postfix.sh"
+smpid='' sinkpids=''
 
 cleanup() {
 	local p
@@ -81,15 +82,7 @@ cleanup() {
 		kill -TERM "$smpid" 2>/dev/null
 		wait "$smpid" 2>/dev/null
 	fi
-	if [ -n "$pf_started" ]; then
-		"$postfix" -c "$pfd/etc" stop >/dev/null 2>&1
-		for _ in $(seq 50); do
-			if [ -z "$pf_master" ] || ! kill -0 "$pf_master" 2>/dev/null; then
-				break
-			fi
-			sleep 0.1
-		done
-	fi
+	pf_stop
 	for p in $sinkpids; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -204,46 +197,8 @@ maillog_file_prefixes = $pfd
 syslog_name = postfix-relaybench
 CONF
 [ -n "${PF_CONF:-}" ] && printf '%s\n' "$PF_CONF" >>"$pfd/etc/main.cf"
-cat >"$pfd/etc/master.cf" <<CONF
-# service type  private unpriv  chroot  wakeup  maxproc command + args
-127.0.0.1:$pf_port inet n -     n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-CONF
-touch -t 200001010000 "$pfd/etc/main.cf" "$pfd/etc/master.cf"
-"$postfix" -c "$pfd/etc" check >"$pfd/check.out" 2>&1 || die "postfix check failed: $(head -n 3 "$pfd/check.out")"
-"$postfix" -c "$pfd/etc" start >"$pfd/start.out" 2>&1 ||
-	die "postfix start failed (see $pfd/maillog): $(head -n 3 "$pfd/start.out")"
-pf_started=1
-wait_port "$pf_port" || die "Postfix does not listen on 127.0.0.1:$pf_port"
-for _ in $(seq 50); do
-	pf_master=$(awk '{ print $1; exit }' "$pfd/spool/pid/master.pid" 2>/dev/null)
-	[ -n "$pf_master" ] && break
-	sleep 0.1
-done
-[ -n "$pf_master" ] || die "no Postfix master pid"
+pf_master_cf "$pf_port"
+pf_start "$pf_port"
 echo "switchmail on 127.0.0.1:$sm_port -> sink :$sm_sink; Postfix on 127.0.0.1:$pf_port -> sink :$pf_sink; in $dir"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 

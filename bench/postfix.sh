@@ -1,0 +1,77 @@
+# bench/postfix.sh - a private Postfix instance for the benchmarks (sourced, not run)
+#
+# Sourced by bench/smtp.sh and bench/relay.sh after they set $pfd (the instance's directory),
+# $postfix and die(). Provides:
+#   pf_master_cf PORT   writes $pfd/etc/master.cf: Postfix 3.7's default services, chroot off,
+#                       smtpd on 127.0.0.1:PORT
+#   pf_start PORT       checks and starts the instance whose main.cf and master.cf are written,
+#                       waits for PORT and sets pf_started and pf_master (the master's pid)
+#   pf_stop             stops it and waits for the master to exit (safe when never started)
+# The caller writes $pfd/etc/main.cf with queue_directory = $pfd/spool.
+
+pf_started='' pf_master=''
+
+# pf_master_cf PORT - the services of the private instance
+pf_master_cf() {
+	cat >"$pfd/etc/master.cf" <<CONF
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+127.0.0.1:$1 inet n -     n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+CONF
+}
+
+# pf_start PORT - check and start the instance, wait for its smtpd, find its master
+pf_start() {
+	# Postfix waits (sleeping) until main.cf is a couple of seconds old: backdate it
+	touch -t 200001010000 "$pfd/etc/main.cf" "$pfd/etc/master.cf"
+	"$postfix" -c "$pfd/etc" check >"$pfd/check.out" 2>&1 ||
+		die "postfix check failed: $(head -n 3 "$pfd/check.out")"
+	"$postfix" -c "$pfd/etc" start >"$pfd/start.out" 2>&1 ||
+		die "postfix start failed (see $pfd/maillog): $(head -n 3 "$pfd/start.out")"
+	pf_started=1
+	wait_port "$1" || die "Postfix does not listen on 127.0.0.1:$1: $(tail -n 3 "$pfd/maillog" 2>/dev/null)"
+	for _ in $(seq 50); do
+		pf_master=$(awk '{ print $1; exit }' "$pfd/spool/pid/master.pid" 2>/dev/null)
+		[ -n "$pf_master" ] && break
+		sleep 0.1
+	done
+	if [ -z "$pf_master" ] || ! kill -0 "$pf_master" 2>/dev/null; then
+		die "no Postfix master pid in $pfd/spool/pid/master.pid"
+	fi
+}
+
+# pf_stop - stop the instance; the master exits a moment later: let it go before its directory does
+pf_stop() {
+	[ -n "$pf_started" ] || return 0
+	"$postfix" -c "$pfd/etc" stop >/dev/null 2>&1
+	for _ in $(seq 50); do
+		if [ -z "$pf_master" ] || ! kill -0 "$pf_master" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	pf_started=''
+}

@@ -1,0 +1,6 @@
+/*
+ * nis/nisplus.c - placeholder
+ */
+#include "config.h"
+
+#include "nis/nisplus.h"

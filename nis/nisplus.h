@@ -1,0 +1,6 @@
+/*
+ * nis/nisplus.h - placeholder
+ */
+#ifndef SM_NISPLUS_H
+#define SM_NISPLUS_H
+#endif

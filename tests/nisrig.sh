@@ -1,0 +1,1 @@
+# tests/nisrig.sh - placeholder

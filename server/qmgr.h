@@ -20,8 +20,13 @@
  *	file is run, the envelope recipient is routed again and the target
  *	must still be among the results: the queue file was written by the
  *	unprivileged SMTP side, and only the aliases and .forward files
- *	decide what runs. Remote targets are deferred until the SMTP client
- *	exists ("451 4.4.0 remote delivery is not available").
+ *	decide what runs. Remote targets (esmtp, relay) of one attempt are
+ *	gathered by destination host and envelope sender, and each group goes
+ *	to the SMTP delivery agent (server/remote.h) as one transaction; a
+ *	forced run (-q) tries hosts whose host status says they failed
+ *	recently. A NOTIFY=SUCCESS recipient handed to a server that does
+ *	not offer DSN gets a "relayed" report; one that does gets none from
+ *	us.
  *
  *	After an attempt: a failed recipient is reported to the sender in an
  *	RFC 3464 bounce (server/dsn.h; a report about a bounce goes to the
@@ -54,7 +59,7 @@
  *
  * CONFIGURATION
  *	DeliveryAgents, MinBackoff, MaxBackoff, QueueWarn, QueueReturn,
- *	HostName; what server/deliver.h and the router read.
+ *	HostName; what server/deliver.h, server/remote.h and the router read.
  *
  * WHO FREES WHAT
  *	sm_qmgr_new() returns a manager freed by sm_qmgr_free(); cf, q and

@@ -5,8 +5,9 @@
  * NameServiceDomain, MailDomain, MailHost, RemoteMode, SmartHost,
  * FallBackSmartHost, VirtUserTable, VirtUserDomainsFile, MailerTable,
  * MaxAliasRecursion, ForwardPath, MaxForwardEntries and ForwardMinUid from
- * the configuration; asks the aliases, passwd, hosts and sendmailvars
- * databases through the switch.
+ * the configuration, and the LdapRoute settings through router/ldaproute.h;
+ * asks the aliases, passwd, hosts, sendmailvars and mailroute databases
+ * through the switch.
  *
  * DIAGNOSTICS
  *	See router.h. Decisions are recorded in the trace (when one is given),
@@ -35,6 +36,7 @@
 #include "router/address.h"
 #include "router/domain.h"
 #include "router/forward.h"
+#include "router/ldaproute.h"
 #include "router/router.h"
 #include "router/tables.h"
 
@@ -55,6 +57,7 @@ struct sm_router {
 	struct sm_class *virtdoms; /* other domains of the virtusertable */
 	struct sm_map *virtuser;
 	struct sm_map *mailertable;
+	struct sm_ldaproute *ldaproute; /* LDAP mail routing, or NULL when no domain is routed */
 	long maxdepth;
 	struct sm_forward_params fwd;
 	char *fwdpath;
@@ -197,6 +200,7 @@ struct sm_router *sm_router_new(const struct sm_config *cf, struct sm_switch *sw
 	free(vt);
 	free(mt);
 
+	rt->ldaproute = sm_ldaproute_new(cf);
 	rt->defuser = sm_strdup(sm_config_str(cf, "DefaultUser"));
 	rt->fwdpath = sm_strdup(sm_config_str(cf, "ForwardPath"));
 	rt->fwd.path = rt->fwdpath;
@@ -838,6 +842,100 @@ static int virtuser(struct sm_router_ctx *c, const char *written, const struct s
 	return handled;
 }
 
+/* what the LDAP routing stage decided */
+enum ldap_decision {
+	LDAP_HANDLED, /* routed, refused or deferred here */
+	LDAP_PASS,    /* no entry (passthru): route the address as if LDAP routing were off */
+	LDAP_LOCAL,   /* a local mailHost and no new address: deliver the local part here */
+};
+
+/* ldap_mailhost - relay to a remote mailHost, through the mailertable when it names it */
+static enum ldap_decision ldap_mailhost(struct sm_router_ctx *c, const char *written, const char *mailhost,
+                                        const char *user, const char *address, size_t depth)
+{
+	struct sm_mt_result mt;
+	enum ldap_decision d = LDAP_HANDLED;
+
+	switch (sm_mailertable_lookup(c->rt->mailertable, mailhost, &mt)) {
+	case SM_TBL_FOUND:
+		sm_trace_note(c->tr, "%s... mailertable %s: mailer %s%s%s", written, mt.key, mt.mailer,
+		              mt.host ? ", host " : "", mt.host ? mt.host : "");
+		if (strcmp(mt.mailer, "local") == 0 ||
+		    (mt.host && sm_router_is_local_domain(c->rt, mt.host))) {
+			/* the mail host is us after all */
+			if (address == NULL)
+				d = LDAP_LOCAL;
+			else if (!too_deep(c, written, depth))
+				expand(c, address, depth + 1, SM_VIA_TABLE);
+		} else {
+			deliverable(c, written, mt.mailer, mt.host ? mt.host : mailhost,
+			            mt.user ? mt.user : user);
+		}
+		break;
+	case SM_TBL_ERROR:
+		table_error(c, written, &mt.err);
+		break;
+	case SM_TBL_TEMPFAIL:
+		failedf(c, written, EX_TEMPFAIL, "451 4.3.0 mailertable unavailable (%s)",
+		        mt.reason ? mt.reason : "no reason");
+		break;
+	case SM_TBL_NOTFOUND:
+		deliverable(c, written, "relay", mailhost, user);
+		break;
+	}
+	sm_mt_result_free(&mt);
+	return d;
+}
+
+/* ldap_route - the LDAP routing stage (sendmail's LDAPExpand and its decision table) */
+static enum ldap_decision ldap_route(struct sm_router_ctx *c, const char *written, const struct sm_addr *a,
+                                     size_t depth)
+{
+	struct sm_router *rt = c->rt;
+	struct sm_ldaproute_result res;
+	enum ldap_decision d = LDAP_HANDLED;
+	char *orig = sm_asprintf("%s@%s", a->local, a->domain);
+	int local_host;
+
+	switch (sm_ldaproute_lookup(rt->ldaproute, rt->sw, a, &res, c->tr)) {
+	case SM_TRYAGAIN:
+	case SM_UNAVAIL:
+		sm_trace_note(c->tr, "%s... LDAP routing %s failed: deferred", written, orig);
+		lookup_failed(c, written, "LDAP routing", &res.ans);
+		break;
+	case SM_NOTFOUND:
+		if (sm_ldaproute_bounces(rt->ldaproute)) {
+			sm_trace_note(c->tr, "%s... LDAP routing %s: no entry (bounce)", written, orig);
+			failed(c, written, EX_NOUSER, "550 5.1.1 User unknown");
+		} else {
+			sm_trace_note(c->tr, "%s... LDAP routing %s: no entry (passthru)", written, orig);
+			d = LDAP_PASS;
+		}
+		break;
+	case SM_SUCCESS:
+		local_host = res.mailhost == NULL || sm_router_is_local_domain(rt, res.mailhost);
+		sm_trace_note(c->tr, "%s... LDAP routing %s: mailHost=%s%s, mailRoutingAddress=%s%s", written,
+		              res.key, res.mailhost ? res.mailhost : "(none)",
+		              res.mailhost ? (local_host ? " (local)" : " (remote)") : "",
+		              res.address ? res.address : "(none)",
+		              res.stripped ? " (found without +detail)" : "");
+		if (!local_host) {
+			d = ldap_mailhost(c, written, res.mailhost, res.address ? res.address : orig,
+			                  res.address, depth);
+		} else if (res.address && strcasecmp(res.address, orig) != 0) {
+			if (!too_deep(c, written, depth))
+				expand(c, res.address, depth + 1, SM_VIA_TABLE);
+		} else {
+			/* local mailHost, or an address that names the address itself */
+			d = LDAP_LOCAL;
+		}
+		break;
+	}
+	sm_ldaproute_result_free(&res);
+	free(orig);
+	return d;
+}
+
 /* special_target - a program, file or :include: */
 static void special_target(struct sm_router_ctx *c, const char *written, const struct sm_addr *a,
                            size_t depth, enum sm_via via)
@@ -876,7 +974,7 @@ static void expand(struct sm_router_ctx *c, const char *written, size_t depth, e
 {
 	struct sm_addr a;
 	struct sm_addr_error err;
-	int hacked;
+	int hacked, remote, routed;
 
 	if (via == SM_VIA_ALIAS && strncasecmp(written, "error:", 6) == 0) {
 		/* an extension: error: targets in aliases, written as in the virtusertable */
@@ -921,23 +1019,43 @@ static void expand(struct sm_router_ctx *c, const char *written, size_t depth, e
 		}
 		sm_trace_note(c->tr, "%s... %% hack: %s", written, a.text);
 	}
-	if (a.bang_next || (a.domain && !sm_router_is_local_domain(c->rt, a.domain) &&
-	                    !sm_class_match_domain(c->rt->virtdoms, a.domain, 0))) {
+	remote = a.domain && !sm_router_is_local_domain(c->rt, a.domain) &&
+	         !sm_class_match_domain(c->rt->virtdoms, a.domain, 0);
+	routed = !a.bang_next && sm_ldaproute_applies(c->rt->ldaproute, a.domain);
+	if (a.bang_next || (remote && !routed)) {
 		next_hop(c, written, &a, depth);
 		goto out;
 	}
-	if (a.escaped) {
+	if (!remote && a.escaped) {
 		sm_trace_note(c->tr, "%s... escaped: no aliases, no .forward", written);
 		local_user(c, written, &a, depth, 0);
 		goto out;
 	}
-	if (virtuser(c, written, &a, depth))
+	if (!remote && virtuser(c, written, &a, depth))
 		goto out;
+	if (routed) {
+		switch (ldap_route(c, written, &a, depth)) {
+		case LDAP_HANDLED:
+			goto out;
+		case LDAP_LOCAL: /* delivered here whatever the domain */
+			remote = 0;
+			if (a.domain && !sm_router_is_local_domain(c->rt, a.domain))
+				goto local;
+			break;
+		case LDAP_PASS:
+			break;
+		}
+	}
+	if (remote) {
+		next_hop(c, written, &a, depth);
+		goto out;
+	}
 	if (a.domain && !sm_router_is_local_domain(c->rt, a.domain)) {
 		/* a virtusertable domain without an entry for this user */
 		failed(c, written, EX_NOUSER, "550 5.1.1 User unknown");
 		goto out;
 	}
+local:
 	if (!expand_alias(c, written, &a, depth))
 		local_user(c, written, &a, depth, 1);
 out:
@@ -1060,6 +1178,7 @@ void sm_router_free(struct sm_router *rt)
 	sm_class_free(rt->virtdoms);
 	sm_map_close(rt->virtuser);
 	sm_map_close(rt->mailertable);
+	sm_ldaproute_free(rt->ldaproute);
 	free(rt->hostname);
 	free(rt->shortname);
 	free(rt->nsdomain);
@@ -1082,4 +1201,53 @@ void sm_router_names(const struct sm_router *rt, struct sm_router_names *out)
 	out->nsdomain = rt->nsdomain;
 	out->maildomain = rt->maildomain;
 	out->remote = rt->remote;
+}
+
+/* sm_router_ldap_routed - is domain one of LdapRouteDomains? */
+int sm_router_ldap_routed(struct sm_router *rt, const char *domain)
+{
+	return sm_ldaproute_applies(rt->ldaproute, domain);
+}
+
+/* sm_router_check_sender - NULL if the envelope sender may be used, else the reply; caller frees */
+char *sm_router_check_sender(struct sm_router *rt, const char *addr, struct sm_trace *tr)
+{
+	struct sm_ldaproute_result res;
+	struct sm_addr_error err;
+	struct sm_addr a;
+	size_t len = strlen(addr);
+	char *reply = NULL;
+
+	if (!sm_ldaproute_checks_senders(rt->ldaproute))
+		return NULL;
+	if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>') {
+		addr++;
+		len -= 2;
+	}
+	if (len == 0 || sm_addr_parse(addr, len, &a, &err) < 0)
+		return NULL; /* <> or bad syntax: not this check's business */
+	if (a.kind != SM_ADDR_MAILBOX || a.bang_next || !sm_ldaproute_applies(rt->ldaproute, a.domain)) {
+		sm_addr_free(&a);
+		return NULL;
+	}
+	switch (sm_ldaproute_lookup(rt->ldaproute, rt->sw, &a, &res, tr)) {
+	case SM_SUCCESS:
+		sm_trace_note(tr, "sender %s... LDAP routing %s: known", a.text, res.key);
+		break;
+	case SM_NOTFOUND:
+		sm_trace_note(tr, "sender %s... LDAP routing: no entry (sendertoo): refused", a.text);
+		reply = sm_strdup("550 5.1.1 User unknown");
+		break;
+	case SM_TRYAGAIN:
+	case SM_UNAVAIL:
+		reply = sm_asprintf("451 %s LDAP routing %sunavailable (%s: %s)",
+		                    res.ans.status == SM_TRYAGAIN ? "4.4.3" : "4.3.5",
+		                    res.ans.status == SM_TRYAGAIN ? "temporarily " : "",
+		                    res.ans.source ? res.ans.source : "?",
+		                    res.ans.reason ? res.ans.reason : "no reason");
+		break;
+	}
+	sm_ldaproute_result_free(&res);
+	sm_addr_free(&a);
+	return reply;
 }

@@ -11,6 +11,9 @@
  *	void sm_route_free(struct sm_route *r);
  *	void sm_router_reset(struct sm_router *rt);
  *	void sm_router_free(struct sm_router *rt);
+ *	int sm_router_ldap_routed(struct sm_router *rt, const char *domain);
+ *	char *sm_router_check_sender(struct sm_router *rt, const char *addr,
+ *	                             struct sm_trace *tr);
  *	void sm_router_names(const struct sm_router *rt, struct sm_router_names *out);
  *
  * DESCRIPTION
@@ -27,6 +30,21 @@
  *	     host (or none is named) the smart host (relay), else the domain
  *	     itself (esmtp; MX comes with the dns source);
  *	  4. the virtusertable, for our domains and VirtUserDomainsFile's;
+ *	  4b. LDAP mail routing (router/ldaproute.h), for the domains of
+ *	     LdapRouteDomains, ours or not, before stage 3 for the others:
+ *	     the mailroute database is asked for user+detail@domain,
+ *	     user@domain (LdapRouteDetail strip or preserve) and @domain
+ *	     (unless LdapRouteNoDomain), and sendmail's decision table
+ *	     applies: a remote mailHost gets the mail (mailer relay, or what
+ *	     the mailertable says for that host) for the mailRoutingAddress,
+ *	     else for the original address; a local (or no) mailHost with a
+ *	     mailRoutingAddress routes that address instead (as a
+ *	     virtusertable value, within MaxAliasRecursion); a local mailHost
+ *	     alone delivers the local part here (stages 5-7, even when the
+ *	     domain is not one of ours); a mailRoutingAddress equal to the
+ *	     address itself counts as none; no entry goes on unchanged
+ *	     (passthru) or fails with 550 5.1.1 (LdapRouteBounce bounce or
+ *	     sendertoo); a failing directory defers (451 4.4.3 or 4.3.5);
  *	  5. aliases through the switch: user+detail, user+*, user; recursion
  *	     limit MaxAliasRecursion, self-reference, loops, owner-X as the
  *	     members' envelope sender, :include: files, file and program
@@ -52,6 +70,15 @@
  *	returns a router the caller frees with sm_router_free(); it does not
  *	own sw.
  *
+ *	sm_router_ldap_routed() says whether domain is routed by LDAP (so the
+ *	SMTP server may accept mail for it as for a relay domain).
+ *	sm_router_check_sender() is sendertoo's check of an envelope sender
+ *	(MAIL FROM): NULL when the sender may be used (LdapRouteBounce is
+ *	not sendertoo, the sender is <>, unparsable, or not in a routed
+ *	domain, or it has an entry), else a reply the caller frees and sends
+ *	with the address inserted: "550 5.1.1 User unknown" when no entry
+ *	matched, "451 4.4.3 ..." (or 4.3.5) when the directory failed.
+ *
  *	sm_route_print() writes sendmail's -bv lines ("jun... deliverable:
  *	mailer local, user jun", "nobody@x... User unknown").
  *	sm_route_exit() is the sysexits status of the last failure, or EX_OK.
@@ -63,7 +90,8 @@
  *	Failures are results, not log lines: 550 5.1.1 unknown user (EX_NOUSER);
  *	451 4.4.3 when a source is temporarily failing and 451 4.3.5 when the
  *	configuration leaves no usable source (EX_TEMPFAIL: the message is
- *	deferred, never bounced); 554 5.4.6 for alias loops and depth
+ *	deferred, never bounced; the alias database and LDAP routing alike);
+ *	554 5.4.6 for alias loops and depth
  *	(EX_CONFIG); 550 5.7.1 for a file or program given directly (EX_NOPERM);
  *	550 5.7.1 for a program or file named by an unsafe .forward;
  *	451 4.4.1 when a .forward cannot be opened for a transient reason;
@@ -120,6 +148,9 @@ struct sm_router_names {
 };
 
 void sm_router_names(const struct sm_router *rt, struct sm_router_names *out);
+
+int sm_router_ldap_routed(struct sm_router *rt, const char *domain);
+char *sm_router_check_sender(struct sm_router *rt, const char *addr, struct sm_trace *tr);
 
 /* shared inside router/ */
 int sm_router_is_local_domain(struct sm_router *rt, const char *domain);

@@ -173,7 +173,7 @@ is "$rc" 75 "TRYAGAIN=return defers at once"
 unlike "$T/out" 'aliases "staff": files' "TRYAGAIN=return: files is never consulted"
 
 printf 'aliases: ldap files\n' >"$T/nsswitch.conf"
-run "$SM" -C "$CONF" -v -bv staff
+run "$SM" -C "$CONF" -O LdapURI= -v -bv staff
 like "$T/out" '^  aliases "staff": ldap -> UNAVAIL \(.+\) in' "a source that is not available answers UNAVAIL with its reason"
 like "$T/out" '^jun\.\.\. deliverable' "and the chain goes on to files"
 

@@ -49,7 +49,7 @@
 #define TAG_LISTEN 1u    /* epoll data: listening socket index in the low bits */
 #define TAG_WAKE 2u
 
-enum task_kind { TASK_RCPT, TASK_VRFY, TASK_EXPN, TASK_COMMIT };
+enum task_kind { TASK_MAIL, TASK_RCPT, TASK_VRFY, TASK_EXPN, TASK_COMMIT };
 
 struct session;
 
@@ -129,6 +129,7 @@ struct sm_smtpd {
 	char **relay_clients;
 	size_t nrelay_clients;
 	struct sm_class *relay_domains, *virt_domains;
+	int sendertoo; /* LdapRouteBounce = sendertoo: MAIL FROM is checked in a lookup thread */
 	/* threads */
 	struct tasklist lookups, commits, done;
 	struct worker *workers;
@@ -211,7 +212,8 @@ static void wake_loop(struct sm_smtpd *d)
 
 /* sm_smtpd_relay_check - may RCPT to addr be accepted without relaying rights? (see smtpd.h) */
 int sm_smtpd_relay_check(const char *addr, int client_ok, int (*is_local)(void *, const char *), void *ctx,
-                         const struct sm_class *relay, const struct sm_class *virt)
+                         const struct sm_class *relay, const struct sm_class *virt,
+                         int (*is_routed)(void *, const char *))
 {
 	struct sm_addr a;
 	struct sm_addr_error e;
@@ -236,7 +238,7 @@ int sm_smtpd_relay_check(const char *addr, int client_ok, int (*is_local)(void *
 		ok = strchr(a.local, '!') == NULL && strchr(a.local, '@') == NULL &&
 		     strchr(a.local, '%') == NULL &&
 		     ((relay && sm_class_match_domain(relay, a.domain, 1)) ||
-		      (virt && sm_class_contains(virt, a.domain)));
+		      (virt && sm_class_contains(virt, a.domain)) || (is_routed && is_routed(ctx, a.domain)));
 	}
 	sm_addr_free(&a);
 	return ok;
@@ -246,6 +248,12 @@ int sm_smtpd_relay_check(const char *addr, int client_ok, int (*is_local)(void *
 static int router_is_local(void *ctx, const char *domain)
 {
 	return sm_router_is_local_domain(ctx, domain);
+}
+
+/* router_is_routed - is_routed callback over a router */
+static int router_is_routed(void *ctx, const char *domain)
+{
+	return sm_router_ldap_routed(ctx, domain);
 }
 
 /* ---- lookup workers ---- */
@@ -276,7 +284,7 @@ static void do_rcpt(struct worker *w, struct task *t)
 	struct sm_route_tally n;
 
 	if (!sm_smtpd_relay_check(t->addr, t->client_ok, router_is_local, w->rt, d->relay_domains,
-	                          d->virt_domains)) {
+	                          d->virt_domains, router_is_routed)) {
 		t->reply = sm_asprintf("550 5.7.1 <%s>... Relaying denied", t->addr);
 		return;
 	}
@@ -291,6 +299,15 @@ static void do_rcpt(struct worker *w, struct task *t)
 		t->reply = sm_asprintf("550 5.1.1 <%s>... User unknown", t->addr);
 	else
 		t->reply = sm_asprintf("250 2.1.5 <%s>... Recipient ok", t->addr);
+}
+
+/* do_mail - check an envelope sender in an LDAP-routed domain (sendertoo) */
+static void do_mail(struct worker *w, struct task *t)
+{
+	char *why = sm_router_check_sender(w->rt, t->addr, NULL);
+
+	t->reply = why ? reply_with_addr(why, t->addr) : sm_strdup("250 2.1.0 Sender ok");
+	free(why);
 }
 
 /* do_expn - route an address and list what it expands to (EXPN), or check it (VRFY) */
@@ -334,6 +351,8 @@ static void *lookup_main(void *arg)
 	while ((t = tl_take(&d->lookups, 1, 0, &d->stopping)) != NULL) {
 		if (t->kind == TASK_RCPT)
 			do_rcpt(w, t);
+		else if (t->kind == TASK_MAIL)
+			do_mail(w, t);
 		else
 			do_expn(w, t);
 		tl_push(&d->done, t);
@@ -629,6 +648,37 @@ static void end_data(struct session *s)
 	submit(s, &s->d->commits, t);
 }
 
+/* lookup - start a MAIL, RCPT, VRFY or EXPN lookup */
+static void lookup(struct session *s, enum task_kind kind, const char *addr, const struct sm_smtp_cmd *c)
+{
+	struct task *t = sm_calloc(1, sizeof(*t));
+
+	t->kind = kind;
+	t->addr = sm_strdup(addr);
+	t->client_ok = s->client_ok;
+	if (c != NULL) {
+		t->notify = c->params.notify;
+		t->orcpt = c->params.orcpt ? sm_strdup(c->params.orcpt) : NULL;
+	}
+	submit(s, &s->d->lookups, t);
+}
+
+/* sender_ok - the reply to MAIL FROM: 2xx begins the transaction, anything else ends it */
+static void sender_ok(struct session *s, const char *reply)
+{
+	struct sm_qmsg *m = s->msg;
+
+	out_reply(s, reply);
+	if (reply[0] != '2') {
+		sm_log(LOG_NOTICE, "%s: from=<%s>, refused: %s", m->id, m->sender.data, reply);
+		reset_transaction(s);
+		return;
+	}
+	s->st = sm_smtp_next(s->st, SM_SMTP_MAIL);
+	sm_log(LOG_INFO, "%s: from=<%s>, client=%s [%s]", m->id, m->sender.len ? m->sender.data : "", s->helo,
+	       s->ip);
+}
+
 /* mail_from - MAIL FROM accepted: a new transaction */
 static void mail_from(struct session *s, const struct sm_smtp_cmd *c)
 {
@@ -648,25 +698,11 @@ static void mail_from(struct session *s, const struct sm_smtp_cmd *c)
 	m->ret = c->params.ret == SM_SMTP_RET_FULL   ? SM_RET_FULL
 	         : c->params.ret == SM_SMTP_RET_HDRS ? SM_RET_HDRS
 	                                             : SM_RET_UNSET;
-	s->st = sm_smtp_next(s->st, SM_SMTP_MAIL);
-	sm_log(LOG_INFO, "%s: from=<%s>, client=%s [%s]", m->id, m->sender.len ? m->sender.data : "", s->helo,
-	       s->ip);
-	out_reply(s, "250 2.1.0 Sender ok");
-}
-
-/* lookup - start an RCPT, VRFY or EXPN lookup */
-static void lookup(struct session *s, enum task_kind kind, const char *addr, const struct sm_smtp_cmd *c)
-{
-	struct task *t = sm_calloc(1, sizeof(*t));
-
-	t->kind = kind;
-	t->addr = sm_strdup(addr);
-	t->client_ok = s->client_ok;
-	if (c != NULL) {
-		t->notify = c->params.notify;
-		t->orcpt = c->params.orcpt ? sm_strdup(c->params.orcpt) : NULL;
+	if (s->d->sendertoo && m->sender.len) {
+		lookup(s, TASK_MAIL, m->sender.data, NULL);
+		return;
 	}
-	submit(s, &s->d->lookups, t);
+	sender_ok(s, "250 2.1.0 Sender ok");
 }
 
 /* command - one command line */
@@ -863,6 +899,9 @@ static void task_done(struct task *t)
 	}
 	s->mode = M_CMD;
 	switch (t->kind) {
+	case TASK_MAIL:
+		sender_ok(s, t->reply);
+		break;
 	case TASK_RCPT:
 		out_reply(s, t->reply);
 		if (t->reply[0] == '2') {
@@ -1051,6 +1090,7 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	d->relay_domains = *path ? sm_class_load(path, 1, &err) : NULL;
 	path = sm_config_str(cf, "VirtUserDomainsFile");
 	d->virt_domains = *path ? sm_class_load(path, 1, &err) : NULL;
+	d->sendertoo = strcasecmp(sm_config_str(cf, "LdapRouteBounce"), "sendertoo") == 0;
 	if (err.len)
 		sm_log(LOG_ERR, "smtpd: %s", err.data);
 	sm_buf_free(&err);

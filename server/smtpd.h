@@ -10,7 +10,8 @@
  *	void sm_smtpd_stop(struct sm_smtpd *d);
  *	void sm_smtpd_free(struct sm_smtpd *d);
  *	int sm_smtpd_relay_check(const char *addr, int client_ok, int (*is_local)(void *, const char *),
- *	                         void *ctx, const struct sm_class *relay, const struct sm_class *virt);
+ *	                         void *ctx, const struct sm_class *relay, const struct sm_class *virt,
+ *	                         int (*is_routed)(void *, const char *));
  *
  * DESCRIPTION
  *	sm_smtpd_new() prepares a server for the listening sockets fds (bound
@@ -43,8 +44,13 @@
  *	the client may relay (client_ok), or the address has no domain, or
  *	its domain is ours (is_local) and neither the local part nor the %
  *	hack points elsewhere ('!', '@', or a '%' domain that is not ours), or
- *	its domain is in relay (relay-domains, subdomains included) or in virt
- *	(VirtUserDomainsFile). Otherwise 0 (550 5.7.1 Relaying denied).
+ *	its domain is in relay (relay-domains, subdomains included), in virt
+ *	(VirtUserDomainsFile) or routed by LDAP (is_routed, may be NULL).
+ *	Otherwise 0 (550 5.7.1 Relaying denied).
+ *
+ *	MAIL FROM: with LdapRouteBounce = sendertoo, a sender in an
+ *	LDAP-routed domain is looked up (in a lookup thread, like RCPT): no
+ *	entry gives 550 5.1.1, a failing directory 451 4.4.3.
  *
  *	Limits: MaxMessageSize (SIZE= is checked at MAIL, the content at the
  *	end of DATA: 552 5.3.4), command lines of 512 octets (500 5.5.2),
@@ -89,6 +95,7 @@ int sm_smtpd_run(struct sm_smtpd *d);
 void sm_smtpd_stop(struct sm_smtpd *d);
 void sm_smtpd_free(struct sm_smtpd *d);
 int sm_smtpd_relay_check(const char *addr, int client_ok, int (*is_local)(void *, const char *), void *ctx,
-                         const struct sm_class *relay, const struct sm_class *virt);
+                         const struct sm_class *relay, const struct sm_class *virt,
+                         int (*is_routed)(void *, const char *));
 
 #endif

@@ -618,6 +618,38 @@ like "$T/out" '^250 2.0.0 .* Message accepted' "... the message is accepted"
 wait_for 10 grep -q 'The directory is back' "$T/mail/jun"
 ok $? "... and delivered to jun's mailbox (jun.ito@example.com -> jun@mail.example.com -> jun)"
 
+# an LDAP-routed domain that is not ours is accepted as a relay domain; others are not
+session someone@legacy.example.org someone@other.example.net
+like "$T/out" '^250 2.1.5 <someone@legacy.example.org>' "RCPT to an LDAP-routed domain that is not ours: 250"
+like "$T/out" '^550 5.7.1 <someone@other.example.net>\.\.\. Relaying denied' "RCPT to any other domain: 550 5.7.1"
+
+# sendertoo: an unknown envelope sender in a routed domain is refused at MAIL FROM
+daemon_stop
+daemon_start -O LdapRouteBounce=sendertoo
+cat >"$T/senders" <<'S'
+<
+> EHLO client.example.net
+<
+> MAIL FROM:<nobody@example.com>
+<
+> MAIL FROM:<ana@example.com>
+<
+> RSET
+<
+> MAIL FROM:<someone@example.net>
+<
+> RCPT TO:<ana@example.com>
+<
+> QUIT
+<
+S
+run $SMTP "$PORT" "$T/senders"
+like "$T/out" '^550 5.1.1 <nobody@example.com>\.\.\. User unknown' "sendertoo: an unknown sender in a routed domain gets 550 5.1.1"
+is "$(grep -c '^250 2.1.0 Sender ok' "$T/out")" 2 "sendertoo: a known sender and one of another domain get 250"
+like "$T/out" '^250 2.1.5 <ana@example.com>' "... and the transaction goes on"
+daemon_stop
+daemon_start
+
 # a frozen directory holds up only the sessions that need it: no lock is held while a lookup
 # thread waits for the directory (the local alias's own lookups in LDAP, owner-localonly and its
 # member, were answered a moment ago and are cached)

@@ -73,7 +73,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/switchmail-relaybench.XXXXXX") || die "cannot m
 chmod 755 "$dir"
 smd=$dir/sm
 pfd=$dir/pf
-. "$here/postfix.sh"
+. "$here/lib.sh"
 smpid='' sinkpids=''
 
 cleanup() {
@@ -96,27 +96,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$dir" || die "cannot enter $dir"
-
-now() {
-	date +%s.%N
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
 
 # sink_count FILE - the messages smtp-sink has accepted so far (its -c counter)
 sink_count() {

@@ -114,7 +114,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/switchmail-smtpbench.XXXXXX") || die "cannot ma
 chmod 755 "$dir" # the SMTP side of switchmail and Postfix's daemons traverse it
 smd=$dir/sm
 pfd=$dir/pf
-. "$here/postfix.sh"
+. "$here/lib.sh"
 smpid='' idlepid=''
 
 cleanup() {
@@ -133,30 +133,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$dir" || die "cannot enter $dir"
-
-# now - wall clock in seconds with nanoseconds
-now() {
-	date +%s.%N
-}
-
-# free_port - a TCP port on 127.0.0.1 that nothing listens on now
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_port PORT - wait up to 10 s until something accepts on 127.0.0.1:PORT
-wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
 
 # descendants PID - PID and every process below it, one a line
 descendants() {

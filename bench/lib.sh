@@ -1,7 +1,10 @@
-# bench/postfix.sh - a private Postfix instance for the benchmarks (sourced, not run)
+# bench/lib.sh - helpers of the SMTP benchmarks and a private Postfix instance (sourced, not run)
 #
 # Sourced by bench/smtp.sh and bench/relay.sh after they set $pfd (the instance's directory),
 # $postfix and die(). Provides:
+#   now                 wall clock in seconds with nanoseconds
+#   free_port           a TCP port on 127.0.0.1 that nothing listens on now
+#   wait_port PORT      waits up to 10 s until something accepts on 127.0.0.1:PORT; 1 if not
 #   pf_master_cf PORT   writes $pfd/etc/master.cf: Postfix 3.7's default services, chroot off,
 #                       smtpd on 127.0.0.1:PORT
 #   pf_start PORT       checks and starts the instance whose main.cf and master.cf are written,
@@ -10,6 +13,30 @@
 # The caller writes $pfd/etc/main.cf with queue_directory = $pfd/spool.
 
 pf_started='' pf_master=''
+
+# now - wall clock in seconds with nanoseconds
+now() {
+	date +%s.%N
+}
+
+# free_port - a TCP port on 127.0.0.1 that nothing listens on now
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT - wait up to 10 s until something accepts on 127.0.0.1:PORT
+wait_port() {
+	python3 - "$1" <<'PY'
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
 
 # pf_master_cf PORT - the services of the private instance
 pf_master_cf() {

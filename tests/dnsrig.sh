@@ -14,9 +14,8 @@
 #   dns_ask PORT NAME TYPE  one UDP query with dnslib; prints the rcode and the answer records
 #   dnsrig_stop             both stops
 #   dnsrig_require          skips the whole test (TAP) when nsd or python3-dnslib is missing
-# Starting a server puts dnsrig_stop in front of the EXIT trap already set (sm_setup's, or
-# daemon_setup's, which also stops the daemon), once. lib.sh's daemon_setup replaces the trap
-# instead of chaining, so call it before starting a DNS server, not after.
+# Starting a server puts dnsrig_stop in front of the EXIT trap already set (lib.sh's
+# trap_prepend), once.
 
 DNS_PYTHON=/usr/bin/python3 # Debian's python, which has python3-dnslib
 NSD=/usr/sbin/nsd
@@ -29,18 +28,9 @@ dnsrig_require() {
 	fi
 }
 
-# dnsrig_trap - put dnsrig_stop in front of the EXIT trap already set (sm_setup's, daemon_setup's, ...)
+# dnsrig_trap - put dnsrig_stop in front of the EXIT trap already set, once
 dnsrig_trap() {
-	local cur=
-	trap >"$T/.dnsrig-traps" # not $(trap): dash shows a subshell's traps there
-	dnsrig_show() {
-		[ "$2" = EXIT ] && cur=$1
-		return 0
-	}
-	eval "$(sed 's/^trap -- /dnsrig_show /' "$T/.dnsrig-traps")"
-	rm -f "$T/.dnsrig-traps"
-	case $cur in *dnsrig_stop*) return 0 ;; esac
-	trap "dnsrig_stop; ${cur:-:}" EXIT
+	trap_prepend dnsrig_stop
 }
 
 # dnsrig_stop - stop every server this file started

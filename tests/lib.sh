@@ -3,7 +3,8 @@
 # Sourced by tests/*.sh. Provides: sm_setup (a temp dir $T with switchmail.conf,
 # nsswitch.conf, passwd and aliases; removed on exit), run CMD... (sets $rc, and
 # $T/out, $T/err), ok STATUS NAME, is GOT WANT NAME, like FILE REGEX NAME,
-# done_testing. $SM is the switchmail binary, $PRALIASES praliases.
+# done_testing, free_port, wait_for, trap_prepend CMD (run CMD first at exit),
+# daemon_setup/daemon_start/daemon_stop. $SM is the switchmail binary, $PRALIASES praliases.
 
 : "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -113,6 +114,20 @@ wait_for() {
 	return 0
 }
 
+# trap_prepend CMD - run CMD first at exit, before the EXIT trap already set (once per CMD)
+trap_prepend() {
+	local cur=
+	trap >"$T/.traps" # not $(trap): dash shows a subshell's traps there
+	trap_show() {
+		[ "$2" = EXIT ] && cur=$1
+		return 0
+	}
+	eval "$(sed 's/^trap -- /trap_show /' "$T/.traps")"
+	rm -f "$T/.traps"
+	case $cur in *"$1"*) return 0 ;; esac
+	trap "$1; ${cur:-:}" EXIT
+}
+
 # daemon_setup - add a daemon's settings to $CONF: a free port ($PORT), spool and queue under $T
 daemon_setup() {
 	PORT=$(free_port)
@@ -125,7 +140,7 @@ MaxBackoff = 2s
 CONF
 	mkdir -p "$T/mail" "$T/queue"
 	chmod 1777 "$T/mail"
-	trap 'daemon_stop; rm -rf "$T"' EXIT
+	trap_prepend daemon_stop
 }
 
 # daemon_start [ARGS...] - start switchmail -bD in the background, wait for its port; $DPID

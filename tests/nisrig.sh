@@ -27,8 +27,8 @@
 #   ypbind_start           ypbind -n bound to 127.0.0.1 through its own yp.conf; YPBIND_PID
 #   ypbind_stop
 #   nisrig_stop            every stop, in order (safe to call twice)
-# Starting a server puts nisrig_stop in front of the EXIT trap already set (sm_setup's, or
-# daemon_setup's), once; call daemon_setup before starting servers, as with dnsrig.sh.
+# Starting a server puts nisrig_stop in front of the EXIT trap already set (lib.sh's
+# trap_prepend), once.
 
 : "${NIS_DOMAIN:=testdom}"
 MAKEDBM=/usr/lib/yp/makedbm
@@ -76,16 +76,7 @@ nisrig_enter() {
 
 # nisrig_trap - put nisrig_stop in front of the EXIT trap already set, once
 nisrig_trap() {
-	local cur=
-	trap >"$T/.nisrig-traps"
-	nisrig_show() {
-		[ "$2" = EXIT ] && cur=$1
-		return 0
-	}
-	eval "$(sed 's/^trap -- /nisrig_show /' "$T/.nisrig-traps")"
-	rm -f "$T/.nisrig-traps"
-	case $cur in *nisrig_stop*) return 0 ;; esac
-	trap "nisrig_stop; ${cur:-:}" EXIT
+	trap_prepend nisrig_stop
 }
 
 # nisrig_setup - /var/yp of our own (a bind mount that only this namespace sees)

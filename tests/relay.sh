@@ -12,7 +12,7 @@ dnsrig_require
 daemon_setup
 SINKS=
 BPID=
-# stop_all - the sinks, the backup daemon, the daemon, then the directory
+# stop_all - the sinks, the backup daemon and the daemon; their logs when a point failed
 stop_all() {
 	local p
 	for p in $SINKS $BPID; do
@@ -24,9 +24,8 @@ stop_all() {
 		sed 's/^/# daemon: /' "$T/daemon.log" | tail -n 60
 		[ -e "$T/backup/daemon.log" ] && sed 's/^/# backup: /' "$T/backup/daemon.log" | tail -n 20
 	fi
-	rm -rf "$T"
 }
-trap stop_all EXIT
+trap_prepend stop_all
 
 SP=$(free_port) # every remote SMTP server listens on this port, each on its own loopback address
 sed -i 's/^HostName = .*/HostName = mail.ours.test/' "$CONF"

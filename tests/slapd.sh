@@ -4,9 +4,8 @@
 # wait_for). Every instance lives in $T/slapd-NAME (slapd.conf, an mdb database, a log,
 # an ldapi socket) and listens on 127.0.0.1 at a port found free with free_port, which it
 # keeps across restarts. Every instance this file starts is stopped by its pid: by
-# slapd_stop, or at exit (slapd_start installs an EXIT trap that stops every instance,
-# then the daemon of lib.sh's daemon_setup, then removes $T; call daemon_setup before
-# the first slapd_start, since daemon_setup replaces the trap).
+# slapd_stop, or at exit (slapd_start puts slapd_stop_all in front of the EXIT trap
+# already set, with lib.sh's trap_prepend).
 #
 #	slapd_available                 0 if slapd, slaptest, slapadd and ldap-utils are installed
 #	slapd_init NAME [GLOBAL [DB [ldaps]]]
@@ -119,7 +118,7 @@ slapd_answers() {
 slapd_start() {
 	local name=$1 d
 	d=$(slapd_dir "$name")
-	trap 'slapd_stop_all; daemon_stop; rm -rf "$T"' EXIT
+	trap_prepend slapd_stop_all
 	"$SLAPD" -d 0 -f "$d/slapd.conf" -h "$(slapd_listeners "$name")" >>"$d/log" 2>&1 &
 	echo $! >"$d/pid"
 	case " $slapd_started " in

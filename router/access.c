@@ -1,0 +1,6 @@
+/*
+ * router/access.c - placeholder
+ */
+#include "config.h"
+
+#include "router/access.h"

@@ -1,0 +1,6 @@
+/*
+ * router/access.h - placeholder
+ */
+#ifndef SM_ACCESS_H
+#define SM_ACCESS_H
+#endif

@@ -1,0 +1,6 @@
+/*
+ * server/abuse.c - placeholder
+ */
+#include "config.h"
+
+#include "server/abuse.h"

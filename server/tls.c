@@ -1,0 +1,6 @@
+/*
+ * server/tls.c - placeholder
+ */
+#include "config.h"
+
+#include "server/tls.h"

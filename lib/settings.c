@@ -77,6 +77,18 @@ const struct sm_setting_def sm_settings[] = {
 	{ "CommandTimeout", SM_SET_TIME, "5m", "wait for the next SMTP command" },
 	{ "DataTimeout", SM_SET_TIME, "10m", "wait for more message content" },
 	{ "SessionDeadline", SM_SET_TIME, "30m", "longest SMTP session, against slow clients" },
+	/* the access database and anti-abuse controls (router/access.h, server/abuse.h) */
+	{ "AccessFile", SM_SET_PATH, "/etc/mail/access",
+	  "access database (makemap writes AccessFile.lmdb); a missing map is empty" },
+	{ "GreetPauseMs", SM_SET_INT, "0",
+	  "wait this many ms before the greeting and refuse a client that talks first (0: off; "
+	  "GreetPause: access entries override)" },
+	{ "ConnectionRateWindowSize", SM_SET_TIME, "60s", "window over which ClientRate counts connections" },
+	{ "ClientRate", SM_SET_INT, "0",
+	  "new connections one client may open per ConnectionRateWindowSize (0: no limit; ClientRate: "
+	  "access entries override)" },
+	{ "RejectLogInterval", SM_SET_TIME, "3h",
+	  "log a repeated refusal (rate, connection limits) at most once per this interval" },
 	{ "LookupThreads", SM_SET_INT, "8", "threads that run recipient lookups for the SMTP side" },
 	{ "DeliveryAgents", SM_SET_INT, "4", "deliveries at once" },
 	{ "QueueInterval", SM_SET_TIME, "15m", "time between queue runs of the daemon" },

@@ -6,6 +6,12 @@
  *	still counts, so a host at its limit first loses an idle one of its
  *	own before a caller waits. Every socket operation happens outside
  *	the lock.
+ *
+ *	STARTTLS: with OpenSSL, one client context built from the settings
+ *	(server/tls.h) is shared by every connection, so STARTTLS is used
+ *	whenever a server offers it; each new TLS session is logged with its
+ *	verify result, version, cipher and bits (sm_smtpc_tls() gives them to
+ *	a future TLS_Srv policy).
  */
 #include "config.h"
 
@@ -21,6 +27,7 @@
 #include "server/nexthop.h"
 #include "server/remote.h"
 #include "server/smtpc.h"
+#include "server/tls.h"
 
 #define IDLE_MAX 5 /* seconds a kept connection may wait for its next message */
 
@@ -40,6 +47,7 @@ struct slot {
 
 struct sm_remote {
 	struct sm_smtpc_opts o;
+	struct sm_tls *tls; /* client TLS context, NULL without OpenSSL */
 	char *helo;
 	char *fallback;
 	char *hsdir;
@@ -66,6 +74,16 @@ struct sm_remote *sm_remote_new(const struct sm_config *cf)
 	r->o.connect_timeout = sm_config_int(cf, "ConnectTimeout");
 	r->o.greeting_timeout = sm_config_int(cf, "GreetingTimeout");
 	r->o.reply_timeout = sm_config_int(cf, "ReplyTimeout");
+	if (sm_tls_available()) {
+		struct sm_buf err = SM_BUF_INIT;
+
+		r->tls = sm_tls_client_new(cf, &err);
+		if (r->tls == NULL)
+			sm_log(LOG_ERR, "STARTTLS=client, error: %s; delivering without TLS", err.data);
+		sm_buf_free(&err);
+	}
+	r->o.tls = r->tls;
+	r->o.tls_timeout = sm_config_int(cf, "StartTLSTimeout");
 	r->fallback = fb && *fb ? sm_strdup(fb) : NULL;
 	r->hsdir = sm_hoststat_dir(cf);
 	r->backoff = sm_config_int(cf, "MinBackoff");
@@ -196,6 +214,16 @@ static struct sm_smtpc *conn_get(struct sm_remote *r, const char *host, const ch
 		pthread_mutex_lock(&r->mu);
 		release(r, host);
 		pthread_mutex_unlock(&r->mu);
+	} else if (sm_smtpc_tls(c) != NULL) {
+		const struct sm_tls_info *t = sm_smtpc_tls(c);
+
+		sm_log(LOG_INFO,
+		       "STARTTLS=client, relay=%s[%s], version=%s, verify=%s%s%s, cipher=%s, bits=%d/%d, "
+		       "cert-subject=%s, cert-issuer=%s",
+		       host, addr, t->version, sm_tls_verify_name(t->verify),
+		       t->verify_reason[0] ? ", verifymsg=" : "", t->verify_reason, t->cipher, t->bits,
+		       t->alg_bits, t->subject[0] ? t->subject : "(none)",
+		       t->issuer[0] ? t->issuer : "(none)");
 	}
 	return c;
 }
@@ -442,6 +470,7 @@ void sm_remote_free(struct sm_remote *r)
 		free(r->slots[i].host);
 	free(r->idle);
 	free(r->slots);
+	sm_tls_free(r->tls);
 	free(r->helo);
 	free(r->fallback);
 	free(r->hsdir);

@@ -43,6 +43,15 @@
  *	(sender; then every recipient) or 501 5.1.3 (that recipient). An
  *	unusable connection gives every recipient 451 4.4.2 at once.
  *
+ *	STARTTLS. With a client context (o->tls) and STARTTLS in the EHLO
+ *	reply, open() sends STARTTLS; after 220 everything already received
+ *	is thrown away (a server, or a man in the middle, could have put
+ *	replies there that would be read as if they came inside TLS: Exim's
+ *	CVE-2021-38371), the handshake runs within o->tls_timeout, and EHLO
+ *	is said again over TLS; from then on every read and write goes through
+ *	c->tls. A refused STARTTLS leaves the session in plaintext unless
+ *	o->tls_required.
+ *
  * CONFIGURATION
  *	None: the caller passes struct sm_smtpc_opts.
  *
@@ -57,6 +66,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +80,7 @@
 #include "lib/mem.h"
 #include "server/queue.h"
 #include "server/smtpc.h"
+#include "server/tls.h"
 
 #define REPLY_MAX 65536        /* one reply, every line with its CRLF */
 #define READ_AHEAD_MAX 1048576 /* input buffered while we write */
@@ -93,6 +104,8 @@ struct sm_smtpc {
 	int err;          /* errno of the last failed call, 0 if none */
 	struct sm_buf in; /* received, not yet parsed from inpos on */
 	size_t inpos;
+	struct sm_tls_conn *tls;     /* after a handshake; NULL in plaintext */
+	struct sm_tls_info tls_info; /* verify NONE without TLS */
 };
 
 /* now_ms - monotonic milliseconds */
@@ -210,6 +223,17 @@ static enum io read_some(struct sm_smtpc *c)
 		c->in.len -= c->inpos;
 		c->inpos = 0;
 	}
+	if (c->tls) {
+		size_t got = 0;
+		enum sm_tls_io st = sm_tls_read(c->tls, chunk, sizeof(chunk), &got);
+
+		if (got > 0)
+			sm_buf_add(&c->in, chunk, got);
+		if (st == SM_TLS_IO_OK || st == SM_TLS_IO_WANT_READ || st == SM_TLS_IO_WANT_WRITE)
+			return IO_OK;
+		c->eof = 1;
+		return IO_LOST;
+	}
 	for (;;) {
 		n = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
 		if (n > 0) {
@@ -321,6 +345,10 @@ static enum io read_reply(struct sm_smtpc *c, long ms, struct sm_smtpc_reply *r,
 		}
 		if (c->eof)
 			return IO_LOST;
+		if (c->tls && sm_tls_pending(c->tls)) {
+			(void)read_some(c); /* decrypted already: the socket would not signal it */
+			continue;
+		}
 		ev = wait_fd(c->fd, POLLIN, deadline);
 		if (ev == 0)
 			return IO_TIMEOUT;
@@ -355,6 +383,21 @@ static enum io send_all(struct sm_smtpc *c, const char *p, size_t n)
 			(void)read_some(c); /* an eof shows on the next send */
 		if (!(ev & (POLLOUT | POLLERR | POLLHUP)))
 			continue;
+		if (c->tls) {
+			size_t put = 0;
+			enum sm_tls_io st = sm_tls_write(c->tls, p, n, &put);
+
+			if (st == SM_TLS_IO_EOF || st == SM_TLS_IO_ERROR) {
+				c->err = 0;
+				return IO_LOST;
+			}
+			if (put > 0) {
+				p += put;
+				n -= put;
+				deadline = now_ms() + c->reply_ms;
+			}
+			continue;
+		}
 		w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
@@ -502,6 +545,7 @@ static unsigned parse_ehlo(const struct sm_buf *lines)
 /* drop - close the socket and free c */
 static void drop(struct sm_smtpc *c)
 {
+	sm_tls_conn_free(c->tls);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->host);
@@ -531,6 +575,126 @@ static int first_word_is(const char *text, const char *name)
 	text += 4;
 	wl = strcspn(text, " ");
 	return wl > 0 && wl == strlen(name) && strncasecmp(text, name, wl) == 0;
+}
+
+/* what starttls() came to */
+enum tls_step {
+	TLS_STEP_OK, /* in TLS with a fresh EHLO, or left in plaintext; fail set if the caller must give up */
+	TLS_STEP_QUIT, /* fail set; QUIT can still be said */
+	TLS_STEP_DROP, /* fail set; the connection cannot carry anything more */
+};
+
+/* handshake - drive the client handshake until ms pass; 0, or -1 with why set */
+static int handshake(struct sm_smtpc *c, long ms, const char **why)
+{
+	long long deadline = now_ms() + ms;
+	int ev;
+
+	for (;;) {
+		switch (sm_tls_handshake(c->tls)) {
+		case SM_TLS_IO_OK:
+			return 0;
+		case SM_TLS_IO_WANT_READ:
+			ev = wait_fd(c->fd, POLLIN, deadline);
+			break;
+		case SM_TLS_IO_WANT_WRITE:
+			ev = wait_fd(c->fd, POLLOUT, deadline);
+			break;
+		case SM_TLS_IO_EOF:
+		case SM_TLS_IO_ERROR:
+			*why = sm_tls_conn_error(c->tls);
+			return -1;
+		}
+		if (ev == 0) {
+			*why = "timed out";
+			return -1;
+		}
+		if (ev < 0) {
+			*why = strerror(errno);
+			return -1;
+		}
+	}
+}
+
+/* starttls - STARTTLS, the handshake and EHLO again (see the top of this file) */
+static enum tls_step starttls(struct sm_smtpc *c, const struct sm_smtpc_opts *o, struct sm_smtpc_reply *fail)
+{
+	struct sm_smtpc_reply r = { 0, NULL, 0 };
+	struct sm_buf lines = SM_BUF_INIT;
+	const char *why = NULL;
+	enum tls_step ret = TLS_STEP_OK;
+	enum io st;
+	char *cmd;
+	int one = 1;
+
+	st = send_str(c, "STARTTLS\r\n");
+	if (st == IO_OK)
+		st = read_reply(c, c->reply_ms, &r, NULL);
+	if (st != IO_OK) {
+		io_fail(c, st, "after STARTTLS", fail);
+		return TLS_STEP_DROP;
+	}
+	if (r.code != 220) {
+		if (r.code == 421) {
+			*fail = r;
+			c->usable = 0;
+			return TLS_STEP_DROP;
+		}
+		if (o->tls_required) {
+			fail->code = 403;
+			fail->text =
+			    sm_asprintf("403 4.7.0 %s[%s]: STARTTLS refused: %s", c->host, c->addr, r.text);
+			ret = TLS_STEP_QUIT;
+		}
+		sm_smtpc_reply_free(&r);
+		return ret;
+	}
+	sm_smtpc_reply_free(&r);
+	/* nothing received before the handshake may count as coming from inside TLS */
+	c->in.len = 0;
+	c->inpos = 0;
+	/* a handshake flight is several small writes: Nagle would hold them for the peer's delayed ACK */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->tls = sm_tls_conn_new(o->tls, c->fd);
+	if (c->tls == NULL) {
+		c->tls_info.verify = SM_TLS_SOFTWARE;
+		why = "cannot set up a TLS connection";
+	} else if (handshake(c, timeout_ms(o->tls_timeout > 0 ? o->tls_timeout : o->reply_timeout), &why) <
+	           0) {
+		c->tls_info.verify = SM_TLS_PROTOCOL;
+	} else {
+		sm_tls_conn_info(c->tls, &c->tls_info);
+	}
+	if (why != NULL) {
+		c->usable = 0;
+		fail->code = 403;
+		fail->text = sm_asprintf("403 4.7.0 %s[%s]: TLS handshake failed: %s", c->host, c->addr, why);
+		return TLS_STEP_DROP;
+	}
+	if (c->tls_info.bits < o->min_bits) {
+		fail->code = 454;
+		fail->text = sm_asprintf("454 4.7.0 %s[%s]: encryption too weak: %d bits, %d wanted", c->host,
+		                         c->addr, c->tls_info.bits, o->min_bits);
+		return TLS_STEP_QUIT;
+	}
+	cmd = sm_asprintf("EHLO %s\r\n", c->helo);
+	st = send_str(c, cmd);
+	free(cmd);
+	if (st == IO_OK)
+		st = read_reply(c, c->reply_ms, &r, &lines);
+	if (st != IO_OK) {
+		io_fail(c, st, "after EHLO in TLS", fail);
+		ret = TLS_STEP_DROP;
+	} else if (r.code / 100 != 2) {
+		*fail = r;
+		r.text = NULL;
+		ret = fail->code == 421 ? TLS_STEP_DROP : TLS_STEP_QUIT;
+	} else {
+		c->ext = parse_ehlo(&lines);
+	}
+	sm_smtpc_reply_free(&r);
+	sm_buf_free(&lines);
+	return ret;
 }
 
 /* sm_smtpc_open - connect, greeting, EHLO or HELO; a connection (sm_smtpc_close frees it) or NULL */
@@ -589,6 +753,23 @@ struct sm_smtpc *sm_smtpc_open(const char *host, const char *addr, const struct 
 	}
 	if (r.code / 100 == 2) {
 		c->ext = parse_ehlo(&lines);
+		if (o->tls && (c->ext & SM_SMTPC_EXT_STARTTLS)) {
+			switch (starttls(c, o, fail)) {
+			case TLS_STEP_OK:
+				break;
+			case TLS_STEP_QUIT:
+				goto quit;
+			case TLS_STEP_DROP:
+				goto out;
+			}
+		}
+		if (o->tls_required && c->tls == NULL && fail->code == 0) {
+			fail->code = 403;
+			fail->text = sm_asprintf("403 4.7.0 %s[%s]: STARTTLS not offered", c->host, c->addr);
+			goto quit;
+		}
+		if (fail->code != 0)
+			goto quit;
 		goto ready;
 	}
 	if (r.code / 100 != 5) {
@@ -611,6 +792,12 @@ struct sm_smtpc *sm_smtpc_open(const char *host, const char *addr, const struct 
 		goto quit;
 	}
 	c->ext = 0;
+	if (o->tls_required) {
+		fail->code = 403;
+		fail->text =
+		    sm_asprintf("403 4.7.0 %s[%s]: STARTTLS not offered (no EHLO)", c->host, c->addr);
+		goto quit;
+	}
 ready:
 	sm_smtpc_reply_free(&r);
 	sm_buf_free(&lines);
@@ -1057,6 +1244,12 @@ const char *sm_smtpc_host(const struct sm_smtpc *c)
 const char *sm_smtpc_addr(const struct sm_smtpc *c)
 {
 	return c->addr;
+}
+
+/* sm_smtpc_tls - the TLS result of the connection, NULL in plaintext (owned by c) */
+const struct sm_tls_info *sm_smtpc_tls(const struct sm_smtpc *c)
+{
+	return c->tls ? &c->tls_info : NULL;
 }
 
 /* sm_smtpc_close - QUIT when asked and usable, close, free c (NULL is ignored) */

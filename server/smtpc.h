@@ -12,6 +12,7 @@
  *	unsigned sm_smtpc_ext(const struct sm_smtpc *c);
  *	const char *sm_smtpc_host(const struct sm_smtpc *c);
  *	const char *sm_smtpc_addr(const struct sm_smtpc *c);
+ *	const struct sm_tls_info *sm_smtpc_tls(const struct sm_smtpc *c);
  *	void sm_smtpc_close(struct sm_smtpc *c, int quit);
  *	void sm_smtpc_reply_free(struct sm_smtpc_reply *r);
  *	void sm_smtpc_stuff(const char *body, size_t len, struct sm_buf *out);
@@ -29,7 +30,23 @@
  *	  - a greeting or HELO answered 4xx/5xx: that reply (text as sent);
  *	  - a greeting whose first word (the server's name) equals o->helo:
  *	    553 5.3.5 "host[addr] config error: mail loops back to me (MX
- *	    problem?)", with loop set.
+ *	    problem?)", with loop set;
+ *	  - STARTTLS (below): a failed handshake gives 403 4.7.0
+ *	    "host[addr]: TLS handshake failed: reason"; with o->tls_required,
+ *	    no STARTTLS offered or STARTTLS refused gives 403 4.7.0 too; a
+ *	    cipher with fewer than o->min_bits secret bits gives 454 4.7.0
+ *	    "encryption too weak". All are temporary.
+ *
+ *	STARTTLS. When o->tls (a client context from sm_tls_client_new(),
+ *	server/tls.h) is set and the EHLO reply offers STARTTLS, open() sends
+ *	STARTTLS; on 220 it discards whatever the server sent beyond that
+ *	reply (response injection, security.md 2.2), does the handshake within
+ *	o->tls_timeout (0: reply_timeout), and says EHLO again, whose reply
+ *	gives the extensions. Any other answer to STARTTLS leaves the session
+ *	in plaintext (unless o->tls_required). sm_smtpc_tls() returns the
+ *	TLS result of the connection (verify, version, cipher, bits, subject,
+ *	issuer of the server's certificate) for a TLS_Srv-like policy, or
+ *	NULL when the connection is in plaintext.
  *
  *	sm_smtpc_send() runs one transaction: MAIL FROM:<m->sender> (with
  *	SIZE= when the server offers SIZE, BODY=8BITMIME when the body has
@@ -78,13 +95,16 @@
  *
  * WHO FREES WHAT
  *	sm_smtpc_open() returns a connection freed by sm_smtpc_close(). The
+ *	TLS info of sm_smtpc_tls() belongs to c. o->tls stays the caller's and
+ *	must outlive every connection opened with it. The
  *	reply texts in fail, rcpt[] and msg are allocated; the caller frees
  *	each with sm_smtpc_reply_free() (which also zeroes it; a zeroed reply
  *	may be freed again). m and everything it points to stay the caller's.
  *
  * CONFIGURATION
  *	None read here: the caller fills sm_smtpc_opts (HostName, SmtpPort,
- *	ConnectTimeout, GreetingTimeout, ReplyTimeout).
+ *	ConnectTimeout, GreetingTimeout, ReplyTimeout, StartTLSTimeout and the
+ *	client TLS context).
  *
  * DIAGNOSTICS
  *	None logged here: every failure is a reply in the results.
@@ -95,6 +115,7 @@
 #include <stddef.h>
 
 #include "lib/buf.h"
+#include "server/tls.h"
 
 #define SM_SMTPC_EXT_PIPELINING 1u
 #define SM_SMTPC_EXT_SIZE 2u
@@ -109,6 +130,10 @@ struct sm_smtpc_opts {
 	long connect_timeout; /* seconds; 0 or less means 300 */
 	long greeting_timeout;
 	long reply_timeout;
+	struct sm_tls *tls; /* client context: STARTTLS when offered; NULL: never */
+	long tls_timeout;   /* the handshake, seconds; 0 or less: reply_timeout */
+	int tls_required;   /* no TLS: 403 4.7.0, the connection is not used */
+	int min_bits;       /* fewer secret bits in TLS: 454 4.7.0 encryption too weak */
 };
 
 /* one reply: code 0 and text NULL when none */
@@ -141,6 +166,7 @@ int sm_smtpc_usable(const struct sm_smtpc *c);
 unsigned sm_smtpc_ext(const struct sm_smtpc *c);
 const char *sm_smtpc_host(const struct sm_smtpc *c);
 const char *sm_smtpc_addr(const struct sm_smtpc *c);
+const struct sm_tls_info *sm_smtpc_tls(const struct sm_smtpc *c);
 void sm_smtpc_close(struct sm_smtpc *c, int quit);
 void sm_smtpc_reply_free(struct sm_smtpc_reply *r);
 void sm_smtpc_stuff(const char *body, size_t len, struct sm_buf *out);

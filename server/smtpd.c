@@ -12,6 +12,25 @@
  *	through a third; an eventfd wakes the loop. A session with a task out
  *	is "busy": it reads nothing, and when it must close meanwhile it is
  *	only marked dead and freed when the task comes back.
+ *
+ *	STARTTLS. After "220 2.0.0 Ready to start TLS" the rest of the input
+ *	buffer is thrown away (CVE-2011-0411: plaintext sent behind STARTTLS
+ *	must not run as if it came inside TLS) and the session goes to M_TLS:
+ *	first the 220 is written in plaintext (tls_state TLS_AWAIT), then the
+ *	handshake (TLS_SHAKING) is driven by the event loop, waiting for the
+ *	readiness OpenSSL asks for, within StartTLSTimeout. Once it is done
+ *	(TLS_ACTIVE) every read and write goes through the TLS connection, the
+ *	session is back to SM_SMTP_INIT with no HELO name (RFC 3207 4.2), and
+ *	since OpenSSL may hold decrypted input the socket does not signal,
+ *	resume() reads that before the session waits again.
+ *
+ *	TLS state of a session, for policy: s->tls_info (struct sm_tls_info,
+ *	server/tls.h) is verify NONE until a handshake finished, then holds
+ *	verify, version, cipher, bits, subject and issuer; session_tls()
+ *	returns it, or NULL when the session is not in TLS. The Received:
+ *	field gets sendmail's clause "(version=... cipher=... bits=N
+ *	verify=...)" and "with ESMTPS"; RequireStartTLS refuses MAIL outside
+ *	TLS with 530 5.7.0.
  */
 #include "config.h"
 
@@ -20,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +60,7 @@
 #include "server/smtpd.h"
 #include "server/smtpproto.h"
 #include "server/target.h"
+#include "server/tls.h"
 
 #define READ_CHUNK 16384
 #define OUT_HIGH 65536   /* stop reading while this much output waits */
@@ -78,7 +99,15 @@ struct tasklist {
 	size_t n;
 };
 
-enum mode { M_CMD, M_DATA, M_WAIT, M_CLOSING };
+enum mode { M_CMD, M_DATA, M_WAIT, M_TLS, M_CLOSING };
+
+/* where a session is with TLS */
+enum tls_state {
+	TLS_OFF,     /* plaintext */
+	TLS_AWAIT,   /* 220 to STARTTLS queued: the handshake starts once it is written */
+	TLS_SHAKING, /* handshake under way */
+	TLS_ACTIVE,  /* everything goes through s->tls */
+};
 
 struct session {
 	struct session *next, *prev;
@@ -103,6 +132,11 @@ struct session {
 	struct sm_smtp_data data;
 	struct sm_buf body;
 	char *first_rcpt;
+	/* TLS (see the top of this file) */
+	enum tls_state tls_state;
+	struct sm_tls_conn *tls;     /* from TLS_SHAKING on; NULL after close */
+	unsigned tls_want;           /* TLS_SHAKING: the epoll event OpenSSL waits for */
+	struct sm_tls_info tls_info; /* verify NONE until the handshake is done */
 };
 
 struct worker {
@@ -129,7 +163,10 @@ struct sm_smtpd {
 	char **relay_clients;
 	size_t nrelay_clients;
 	struct sm_class *relay_domains, *virt_domains;
-	int sendertoo; /* LdapRouteBounce = sendertoo: MAIL FROM is checked in a lookup thread */
+	int sendertoo;      /* LdapRouteBounce = sendertoo: MAIL FROM is checked in a lookup thread */
+	struct sm_tls *tls; /* STARTTLS offered when not NULL */
+	long tls_timeout;   /* StartTLSTimeout */
+	int require_tls;    /* RequireStartTLS */
 	/* threads */
 	struct tasklist lookups, commits, done;
 	struct worker *workers;
@@ -404,6 +441,8 @@ static void set_events(struct session *s)
 		want |= EPOLLIN | EPOLLRDHUP;
 	if (s->out.len > 0)
 		want |= EPOLLOUT;
+	if (s->mode == M_TLS && s->tls_state == TLS_SHAKING)
+		want = s->tls_want;
 	if (want == s->events)
 		return;
 	memset(&ev, 0, sizeof(ev));
@@ -413,12 +452,24 @@ static void set_events(struct session *s)
 		s->events = want;
 }
 
-/* flush - write what is pending; -1 when the client is gone */
+static void tls_begin(struct session *s);
+
+/* flush - write what is pending (then start a handshake that waits for it); -1 when the client is gone */
 static int flush(struct session *s)
 {
 	size_t off = 0;
 
-	while (off < s->out.len) {
+	while (off < s->out.len && s->tls_state == TLS_ACTIVE) {
+		size_t put = 0;
+		enum sm_tls_io st = sm_tls_write(s->tls, s->out.data + off, s->out.len - off, &put);
+
+		off += put;
+		if (st == SM_TLS_IO_WANT_WRITE || st == SM_TLS_IO_WANT_READ)
+			break;
+		if (st == SM_TLS_IO_EOF || st == SM_TLS_IO_ERROR)
+			return -1;
+	}
+	while (off < s->out.len && s->tls_state != TLS_ACTIVE) {
 		ssize_t w = send(s->fd, s->out.data + off, s->out.len - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
@@ -433,7 +484,10 @@ static int flush(struct session *s)
 		memmove(s->out.data, s->out.data + off, s->out.len - off);
 		s->out.len -= off;
 	}
-	set_events(s);
+	if (s->tls_state == TLS_AWAIT && s->out.len == 0 && s->mode == M_TLS)
+		tls_begin(s);
+	else
+		set_events(s);
 	return 0;
 }
 
@@ -463,6 +517,7 @@ static void session_free(struct session *s)
 	reset_transaction(s);
 	sm_buf_free(&s->in);
 	sm_buf_free(&s->out);
+	sm_tls_conn_free(s->tls);
 	free(s->helo);
 	free(s);
 }
@@ -474,11 +529,15 @@ static void session_close(struct session *s, const char *reply)
 
 	if (s->fd < 0)
 		return;
+	s->mode = M_CLOSING; /* nothing more is read, and no handshake starts */
 	if (reply)
 		out_reply(s, reply);
 	(void)flush(s);
 	sm_log(LOG_INFO, "smtpd: disconnect from %s [%s]", s->helo ? s->helo : "?", s->ip);
 	epoll_ctl(s->d->ep, EPOLL_CTL_DEL, s->fd, NULL);
+	sm_tls_conn_free(s->tls); /* close_notify when it can go at once */
+	s->tls = NULL;
+	s->tls_state = TLS_OFF; /* s->tls_info stays */
 	/* read what the client sent meanwhile: closing with unread input would reset the connection */
 	shutdown(s->fd, SHUT_WR);
 	while (recv(s->fd, drain, sizeof(drain), MSG_DONTWAIT) > 0)
@@ -570,6 +629,8 @@ static void ehlo_reply(struct session *s, int esmtp)
 		sm_buf_adds(&s->out, "250-VRFY\r\n");
 	if (!d->noexpn)
 		sm_buf_adds(&s->out, "250-EXPN\r\n");
+	if (d->tls && s->tls_state == TLS_OFF)
+		sm_buf_adds(&s->out, "250-STARTTLS\r\n");
 	sm_buf_adds(&s->out, "250 HELP\r\n");
 }
 
@@ -582,6 +643,12 @@ static void rfc5322_date(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
+/* session_tls - the session's TLS result for policy and logs, NULL when it is not in TLS (owned by s) */
+static const struct sm_tls_info *session_tls(const struct session *s)
+{
+	return s->tls_state == TLS_ACTIVE ? &s->tls_info : NULL;
+}
+
 /* start_data - 354 and the Received: field */
 static void start_data(struct session *s)
 {
@@ -589,8 +656,12 @@ static void start_data(struct session *s)
 
 	rfc5322_date(time(NULL), date, sizeof(date));
 	sm_buf_reset(&s->body);
-	sm_buf_printf(&s->body, "Received: from %s ([%s])\r\n\tby %s (switchmail) with %s id %s", s->helo,
-	              s->ip, s->d->host, s->esmtp ? "ESMTP" : "SMTP", s->msg->id);
+	sm_buf_printf(&s->body, "Received: from %s ([%s])\r\n", s->helo, s->ip);
+	if (session_tls(s) != NULL)
+		sm_buf_printf(&s->body, "\t(version=%s cipher=%s bits=%d verify=%s)\r\n", s->tls_info.version,
+		              s->tls_info.cipher, s->tls_info.bits, sm_tls_verify_name(s->tls_info.verify));
+	sm_buf_printf(&s->body, "\tby %s (switchmail) with %s%s id %s", s->d->host,
+	              s->esmtp ? "ESMTP" : "SMTP", session_tls(s) ? "S" : "", s->msg->id);
 	if (s->nrcpt == 1 && s->first_rcpt)
 		sm_buf_printf(&s->body, "\r\n\tfor <%s>", s->first_rcpt);
 	sm_buf_printf(&s->body, "; %s\r\n", date);
@@ -719,7 +790,9 @@ static void command(struct session *s, const char *line, size_t len, size_t pend
 			session_close(s, "421 4.7.0 Too many errors on this connection, closing");
 		return;
 	}
-	if ((why = sm_smtp_pipelining(c.verb, pending)) != NULL) {
+	/* STARTTLS with input behind it: that input is discarded below (process), not refused */
+	if ((c.verb != SM_SMTP_STARTTLS || d->tls == NULL || s->tls_state != TLS_OFF) &&
+	    (why = sm_smtp_pipelining(c.verb, pending)) != NULL) {
 		sm_log(LOG_NOTICE, "smtpd: [%s] pipelined past %s", s->ip, sm_smtp_verb_name(c.verb));
 		sm_smtp_cmd_free(&c);
 		session_close(s, why);
@@ -743,6 +816,10 @@ static void command(struct session *s, const char *line, size_t len, size_t pend
 		ehlo_reply(s, s->esmtp);
 		break;
 	case SM_SMTP_MAIL:
+		if (d->require_tls && session_tls(s) == NULL) {
+			out_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+			break;
+		}
 		mail_from(s, &c);
 		break;
 	case SM_SMTP_RCPT:
@@ -785,7 +862,16 @@ static void command(struct session *s, const char *line, size_t len, size_t pend
 		help(s, c.arg);
 		break;
 	case SM_SMTP_STARTTLS:
-		out_reply(s, "502 5.5.1 STARTTLS not available");
+		if (d->tls == NULL) {
+			out_reply(s, "502 5.5.1 STARTTLS not available");
+		} else if (s->tls_state != TLS_OFF) {
+			out_reply(s, "503 5.5.1 TLS already active");
+		} else {
+			out_reply(s, "220 2.0.0 Ready to start TLS");
+			s->tls_state = TLS_AWAIT;
+			s->mode = M_TLS;
+			s->last = time(NULL);
+		}
 		break;
 	case SM_SMTP_AUTH:
 		out_reply(s, "502 5.5.1 AUTH not available");
@@ -841,6 +927,16 @@ static void process(struct session *s)
 				off += used;
 				command(s, line, len, s->in.len - off);
 				free(line);
+				if (s->fd >= 0 && s->tls_state == TLS_AWAIT) {
+					/* CVE-2011-0411: nothing sent before the handshake counts inside TLS */
+					if (s->in.len > off)
+						sm_log(LOG_NOTICE,
+						       "smtpd: [%s] %zu bytes of plaintext after STARTTLS "
+						       "discarded",
+						       s->ip, s->in.len - off);
+					off = s->in.len;
+					break;
+				}
 			}
 		}
 	}
@@ -860,11 +956,52 @@ static void pump(struct session *s)
 		session_close(s, NULL);
 }
 
+/* can_read - the session takes input now */
+static int can_read(const struct session *s)
+{
+	return s->fd >= 0 && (s->mode == M_CMD || s->mode == M_DATA) && s->out.len < OUT_HIGH &&
+	       (s->mode == M_DATA || s->in.len <= 2 * READ_CHUNK);
+}
+
+/* tls_input - read through TLS until OpenSSL wants the socket; -1 when the session was closed */
+static int tls_input(struct session *s)
+{
+	char buf[READ_CHUNK];
+
+	while (s->mode == M_DATA || s->in.len <= 2 * READ_CHUNK) {
+		size_t got = 0;
+		enum sm_tls_io st = sm_tls_read(s->tls, buf, sizeof(buf), &got);
+
+		if (got > 0) {
+			s->last = time(NULL);
+			sm_buf_add(&s->in, buf, got);
+		}
+		if (st == SM_TLS_IO_OK)
+			continue;
+		if (st == SM_TLS_IO_WANT_READ || st == SM_TLS_IO_WANT_WRITE)
+			break;
+		if (st == SM_TLS_IO_ERROR)
+			sm_log(LOG_NOTICE, "smtpd: [%s] TLS read: %s", s->ip, sm_tls_conn_error(s->tls));
+		session_close(s, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* on_readable - read what the client sent */
 static void on_readable(struct session *s)
 {
 	char buf[READ_CHUNK];
 
+	if (s->tls_state == TLS_ACTIVE) {
+		/* OpenSSL may keep decrypted bytes the socket will not signal: go on while there are */
+		do {
+			if (tls_input(s) < 0)
+				return;
+			pump(s);
+		} while (can_read(s) && sm_tls_pending(s->tls));
+		return;
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -885,6 +1022,83 @@ static void on_readable(struct session *s)
 			break;
 	}
 	pump(s);
+}
+
+/* resume - go on after a wait: decrypted input OpenSSL holds first, else what is buffered */
+static void resume(struct session *s)
+{
+	if (s->tls_state == TLS_ACTIVE && can_read(s) && sm_tls_pending(s->tls))
+		on_readable(s);
+	else
+		pump(s);
+}
+
+/* tls_done - the handshake is over: record it, log it, start the session afresh (RFC 3207 4.2) */
+static void tls_done(struct session *s)
+{
+	struct sm_tls_info *i = &s->tls_info;
+
+	sm_tls_conn_info(s->tls, i);
+	s->tls_state = TLS_ACTIVE;
+	s->mode = M_CMD;
+	s->st = SM_SMTP_INIT;
+	s->esmtp = 0;
+	free(s->helo);
+	s->helo = NULL;
+	reset_transaction(s);
+	sm_smtp_reader_init(&s->rd, 0);
+	s->last = time(NULL);
+	sm_log(LOG_INFO,
+	       "smtpd: [%s] STARTTLS=server, version=%s, verify=%s%s%s, cipher=%s, bits=%d/%d, "
+	       "cert-subject=%s, cert-issuer=%s",
+	       s->ip, i->version, sm_tls_verify_name(i->verify), i->verify_reason[0] ? ", verifymsg=" : "",
+	       i->verify_reason, i->cipher, i->bits, i->alg_bits, i->subject[0] ? i->subject : "(none)",
+	       i->issuer[0] ? i->issuer : "(none)");
+}
+
+/* tls_step - drive the handshake as far as the socket allows */
+static void tls_step(struct session *s)
+{
+	switch (sm_tls_handshake(s->tls)) {
+	case SM_TLS_IO_OK:
+		tls_done(s);
+		set_events(s);
+		resume(s);
+		return;
+	case SM_TLS_IO_WANT_READ:
+		s->tls_want = EPOLLIN | EPOLLRDHUP;
+		set_events(s);
+		return;
+	case SM_TLS_IO_WANT_WRITE:
+		s->tls_want = EPOLLOUT;
+		set_events(s);
+		return;
+	case SM_TLS_IO_EOF:
+	case SM_TLS_IO_ERROR:
+		s->tls_info.verify = SM_TLS_PROTOCOL;
+		sm_log(LOG_NOTICE, "smtpd: [%s] STARTTLS=server, error: handshake failed: %s", s->ip,
+		       sm_tls_conn_error(s->tls));
+		session_close(s, NULL);
+		return;
+	}
+}
+
+/* tls_begin - the 220 is out: start the handshake on the socket */
+static void tls_begin(struct session *s)
+{
+	int one = 1;
+
+	/* a handshake flight is several small writes: Nagle would hold them for the peer's delayed ACK */
+	(void)setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->tls = sm_tls_conn_new(s->d->tls, s->fd);
+	if (s->tls == NULL) {
+		s->tls_info.verify = SM_TLS_SOFTWARE;
+		sm_log(LOG_ERR, "smtpd: [%s] STARTTLS=server, error: cannot set up a TLS connection", s->ip);
+		session_close(s, NULL);
+		return;
+	}
+	s->tls_state = TLS_SHAKING;
+	tls_step(s);
 }
 
 /* task_done - a worker finished: answer and go on */
@@ -930,7 +1144,7 @@ static void task_done(struct task *t)
 		break;
 	}
 	task_free(t);
-	pump(s);
+	resume(s);
 }
 
 /* client_allowed_to_relay - is ip in RelayClients (addresses, or prefixes written a.b.c.d/len)? */
@@ -1048,6 +1262,14 @@ static void tick(struct sm_smtpd *d)
 		next = s->next;
 		if (s->fd < 0 || s->mode == M_WAIT)
 			continue;
+		if (s->mode == M_TLS && d->tls_timeout > 0 && now - s->last >= d->tls_timeout) {
+			sm_log(LOG_NOTICE, "smtpd: [%s] STARTTLS=server, error: handshake timed out", s->ip);
+			s->tls_info.verify = SM_TLS_PROTOCOL;
+			session_close(s, NULL);
+			continue;
+		}
+		if (s->mode == M_TLS)
+			idle = 0;
 		if (d->deadline > 0 && now - s->start >= d->deadline) {
 			sm_log(LOG_NOTICE, "smtpd: [%s] session deadline reached", s->ip);
 			session_close(s, "421 4.4.2 Session time limit exceeded, closing connection");
@@ -1093,6 +1315,15 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	d->sendertoo = strcasecmp(sm_config_str(cf, "LdapRouteBounce"), "sendertoo") == 0;
 	if (err.len)
 		sm_log(LOG_ERR, "smtpd: %s", err.data);
+	sm_buf_reset(&err);
+	d->tls = sm_tls_server_new(cf, &err);
+	if (err.len)
+		sm_log(LOG_ERR, "smtpd: STARTTLS not offered: %s", err.data);
+	d->tls_timeout = sm_config_int(cf, "StartTLSTimeout");
+	d->require_tls = sm_config_bool(cf, "RequireStartTLS");
+	if (d->require_tls && d->tls == NULL)
+		sm_log(LOG_WARNING, "smtpd: RequireStartTLS is set but STARTTLS is not offered: every MAIL "
+		                    "gets 530");
 	sm_buf_free(&err);
 	tl_init(&d->lookups);
 	tl_init(&d->commits);
@@ -1228,17 +1459,23 @@ int sm_smtpd_run(struct sm_smtpd *d)
 
 				if (s->fd < 0)
 					continue;
+				if (s->tls_state == TLS_SHAKING) {
+					tls_step(s); /* OpenSSL finds a hang-up or an error itself */
+					continue;
+				}
 				if (evs[k].events & EPOLLOUT)
 					if (flush(s) < 0) {
 						session_close(s, NULL);
 						continue;
 					}
+				if (s->fd < 0 || s->mode == M_TLS)
+					continue;
 				if (evs[k].events & (EPOLLIN | EPOLLRDHUP))
 					on_readable(s);
 				else if (evs[k].events & (EPOLLHUP | EPOLLERR))
 					session_close(s, NULL);
-				else if (s->mode == M_CMD && s->in.len)
-					pump(s);
+				else if (s->mode == M_CMD && (s->in.len || s->tls_state == TLS_ACTIVE))
+					resume(s);
 			}
 		}
 		drain_done(d);
@@ -1292,6 +1529,7 @@ void sm_smtpd_free(struct sm_smtpd *d)
 		close(d->ep);
 	if (d->wake >= 0)
 		close(d->wake);
+	sm_tls_free(d->tls);
 	free(d->host);
 	free(d);
 }

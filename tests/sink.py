@@ -13,6 +13,7 @@ Files in DIR:
           X-Sink-Helo: NAME            (as given in EHLO/HELO)
           X-Sink-From: <ADDR>[ PARAMS] (the ESMTP parameters as sent)
           X-Sink-Rcpt: <ADDR>[ PARAMS] (one per accepted recipient)
+          X-Sink-TLS: VERSION CIPHER   (only when the session was in TLS)
       then the data exactly as received (CRLF line ends) with the
       dot-stuffing undone and without the final ".".
   log        every command line of every session, raw, one per line,
@@ -34,7 +35,16 @@ Options:
                          synchronization" and the session ends; so it does
                          always after EHLO, HELO, DATA, NOOP, VRFY, EXPN
                          (RFC 2920 group ends) and before the greeting.
-  --starttls             offer STARTTLS (answered 454: no TLS here)
+  --starttls             offer STARTTLS: with --tls-cert and --tls-key the
+                         handshake follows the 220 (whatever the client sent
+                         behind STARTTLS is discarded), the session starts
+                         afresh and EHLO no longer offers it; without them
+                         STARTTLS is answered 454
+  --tls-cert FILE --tls-key FILE  the server's certificate and key (PEM)
+  --tls-only             MAIL before STARTTLS gets 530 5.7.0 (implies --starttls)
+  --tls-inject TEXT      send TEXT (Python escapes understood) in plaintext
+                         right after the 220 to STARTTLS: a response injection
+                         the client must discard
   --max-size N           offer SIZE N; a larger SIZE= or message gets 552 5.3.4
   --mail-reply 'CODE TEXT'       answer MAIL with this
   --rcpt-reply 'REGEX=CODE TEXT' answer RCPT with this when REGEX matches the
@@ -59,6 +69,7 @@ import signal
 import socket
 import socketserver
 import sys
+import ssl
 import threading
 
 STAGES = ("greeting", "ehlo", "mail", "rcpt", "data", "dot", "quit")
@@ -97,6 +108,7 @@ class Session(socketserver.BaseRequestHandler):
     def setup(self):
         self.buf = b""
         self.helo = None
+        self.tls = None
         self.reset()
 
     def reset(self):
@@ -116,9 +128,13 @@ class Session(socketserver.BaseRequestHandler):
         """more input waits behind the line just taken"""
         if self.buf:
             return True
+        if self.tls is not None and self.request.pending():
+            return True
         r, _, _ = select.select([self.request], [], [], 0)
         if not r:
             return False
+        if self.tls is not None:
+            return True  # bytes of some record wait; no MSG_PEEK through TLS
         try:
             return bool(self.request.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
         except OSError:
@@ -203,7 +219,7 @@ class Session(socketserver.BaseRequestHandler):
             ext.append("8BITMIME")
         if cfg.dsn:
             ext.append("DSN")
-        if cfg.starttls:
+        if cfg.starttls and self.tls is None:
             ext.append("STARTTLS")
         ext.append("HELP")
         lines = [cfg.name] + ext
@@ -222,6 +238,9 @@ class Session(socketserver.BaseRequestHandler):
             return
         if self.sender is not None:
             self.send("503 5.5.1 Error: nested MAIL command")
+            return
+        if cfg.tls_only and self.tls is None:
+            self.send("530 5.7.0 Must issue a STARTTLS command first")
             return
         m = re.match(rb"(?i)^MAIL FROM:\s*<([^<>]*)>(.*)$", line)
         if not m:
@@ -306,6 +325,8 @@ class Session(socketserver.BaseRequestHandler):
             env += "X-Sink-From: <%s>%s\n" % (self.sender, " " + self.mail_params if self.mail_params else "")
             for a, p in self.rcpts:
                 env += "X-Sink-Rcpt: <%s>%s\n" % (a, " " + p if p else "")
+            if self.tls is not None:
+                env += "X-Sink-TLS: %s %s\n" % (self.tls[0], self.tls[1])
             tmp = os.path.join(cfg.dir, ".tmp.%d" % n)
             with open(tmp, "wb") as f:
                 f.write(env.encode("latin-1") + b"".join(data))
@@ -324,10 +345,26 @@ class Session(socketserver.BaseRequestHandler):
         self.send("252 2.0.0 Cannot verify")
 
     def cmd_starttls(self, line):
-        if cfg.starttls:
-            self.send("454 4.7.0 TLS not available")
-        else:
+        if not cfg.starttls:
             self.send("502 5.5.2 Error: command not recognized")
+            return
+        if self.tls is not None:
+            self.send("503 5.5.1 Error: TLS already active")
+            return
+        if cfg.tls_ctx is None:
+            self.send("454 4.7.0 TLS not available")
+            return
+        self.send(reply_lines("220 2.0.0 Ready to start TLS") + cfg.tls_inject)
+        self.buf = b""  # CVE-2011-0411: nothing read before the handshake counts
+        try:
+            self.request = cfg.tls_ctx.wrap_socket(self.request, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            append("log", b"(TLS handshake failed: " + str(e).encode("latin-1", "replace") + b")")
+            raise Closed()
+        self.tls = (self.request.version(), self.request.cipher()[0])
+        append("log", ("(TLS %s %s)" % self.tls).encode("latin-1"))
+        self.helo = None
+        self.reset()
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -349,6 +386,10 @@ def parse_args(argv):
     p.add_argument("--no-8bitmime", dest="eightbit", action="store_false")
     p.add_argument("--no-size", dest="size", action="store_false")
     p.add_argument("--starttls", action="store_true")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--tls-only", action="store_true")
+    p.add_argument("--tls-inject", default="")
     p.add_argument("--max-size", type=int, default=0)
     p.add_argument("--mail-reply")
     p.add_argument("--rcpt-reply", action="append", default=[])
@@ -359,6 +400,12 @@ def parse_args(argv):
     p.add_argument("--stall-at", choices=STAGES)
     p.add_argument("--drop-at", choices=STAGES)
     a = p.parse_args(argv)
+    a.starttls = a.starttls or a.tls_only
+    a.tls_inject = a.tls_inject.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    a.tls_ctx = None
+    if a.tls_cert:
+        a.tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        a.tls_ctx.load_cert_chain(a.tls_cert, a.tls_key)
     a.rcpt_rules = []
     for spec in a.rcpt_reply:
         m = re.match(r"^(.*)=(\d{3}(?:[ -].*)?)$", spec, re.S)

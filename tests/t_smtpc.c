@@ -368,7 +368,9 @@ static pid_t script_start(const struct chunk *script, int *port)
 	_exit(0);
 }
 
-static struct sm_smtpc_opts opts = { HELO, 25, 5, 5, 5 };
+static struct sm_smtpc_opts opts = {
+	.helo = HELO, .port = 25, .connect_timeout = 5, .greeting_timeout = 5, .reply_timeout = 5
+};
 
 /* script_open - play script and open a connection to it */
 static struct sm_smtpc *script_open(const struct chunk *script, pid_t *pid, struct sm_smtpc_reply *fail)

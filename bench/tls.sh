@@ -137,7 +137,7 @@ openssl req -newkey rsa:2048 -nodes -keyout "$dir/certs/server.key" -out "$dir/c
 	-subj "/CN=mail.example.com" 2>/dev/null || die "cannot make the server key"
 openssl x509 -req -in "$dir/certs/server.csr" -CA "$dir/certs/ca.pem" -CAkey "$dir/certs/ca.key" \
 	-CAcreateserial -days 2 -out "$dir/certs/server.pem" 2>/dev/null || die "cannot sign the server certificate"
-chmod 644 "$dir/certs/server.key" # read by switchmail's SMTP side (RunAsUser) and Postfix's smtpd
+chmod 600 "$dir/certs/server.key" # root's alone: both MTAs load it before dropping privileges
 
 # ---- switchmail -------------------------------------------------------------
 sm_port=$(free_port)

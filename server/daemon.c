@@ -28,6 +28,7 @@
 #include "server/qmgr.h"
 #include "server/queue.h"
 #include "server/smtpd.h"
+#include "server/tls.h"
 
 static volatile sig_atomic_t got_term, got_hup;
 static volatile int child_stop;
@@ -245,14 +246,20 @@ static void run_smtpd(const struct sm_config *cf, const char *qdir, const int *f
                       const struct passwd *pw)
 {
 	struct sm_queue *q = NULL;
+	struct sm_buf err = SM_BUF_INIT;
+	struct sm_tls *tls;
 	int rc;
 
 	child_common();
+	tls = sm_tls_server_new(cf, &err); /* before dropping root: the key may be root's alone */
+	if (err.len)
+		sm_log(LOG_ERR, "smtpd: STARTTLS not offered: %s", err.data);
+	sm_buf_free(&err);
 	if (pw && drop_to(pw) < 0)
 		_exit(EX_OSERR);
 	if (sm_queue_open(qdir, &q, NULL) != SM_QOK)
 		_exit(EX_OSERR);
-	child_smtpd = sm_smtpd_new(cf, q, fds, n);
+	child_smtpd = sm_smtpd_new(cf, q, fds, n, tls);
 	if (child_stop)
 		sm_smtpd_stop(child_smtpd);
 	rc = sm_smtpd_run(child_smtpd);

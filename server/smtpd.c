@@ -1281,7 +1281,8 @@ static void tick(struct sm_smtpd *d)
 }
 
 /* sm_smtpd_new - a server for the listening sockets fds (see smtpd.h) */
-struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, const int *fds, size_t nfds)
+struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, const int *fds, size_t nfds,
+                              struct sm_tls *tls)
 {
 	struct sm_smtpd *d = sm_calloc(1, sizeof(*d));
 	struct sm_buf err = SM_BUF_INIT;
@@ -1315,10 +1316,7 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	d->sendertoo = strcasecmp(sm_config_str(cf, "LdapRouteBounce"), "sendertoo") == 0;
 	if (err.len)
 		sm_log(LOG_ERR, "smtpd: %s", err.data);
-	sm_buf_reset(&err);
-	d->tls = sm_tls_server_new(cf, &err);
-	if (err.len)
-		sm_log(LOG_ERR, "smtpd: STARTTLS not offered: %s", err.data);
+	d->tls = tls;
 	d->tls_timeout = sm_config_int(cf, "StartTLSTimeout");
 	d->require_tls = sm_config_bool(cf, "RequireStartTLS");
 	if (d->require_tls && d->tls == NULL)

@@ -5,7 +5,7 @@
  *	#include "server/smtpd.h"
  *
  *	struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q,
- *	                              const int *fds, size_t nfds);
+ *	                              const int *fds, size_t nfds, struct sm_tls *tls);
  *	int sm_smtpd_run(struct sm_smtpd *d);
  *	void sm_smtpd_stop(struct sm_smtpd *d);
  *	void sm_smtpd_free(struct sm_smtpd *d);
@@ -72,6 +72,9 @@
  * WHO FREES WHAT
  *	sm_smtpd_new() returns a server freed by sm_smtpd_free() after
  *	sm_smtpd_run() returned; cf and q stay the caller's and must outlive it.
+ *	tls (server/tls.h: sm_tls_server_new(), built before privileges are
+ *	dropped so the key may stay readable by root only; NULL: no STARTTLS)
+ *	is taken over and freed with the server.
  *
  * DIAGNOSTICS
  *	Every session logs its connection and end at LOG_INFO, each accepted
@@ -87,10 +90,12 @@
 #include "lib/cfg.h"
 #include "router/tables.h"
 #include "server/queue.h"
+#include "server/tls.h"
 
 struct sm_smtpd;
 
-struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, const int *fds, size_t nfds);
+struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, const int *fds, size_t nfds,
+                              struct sm_tls *tls);
 int sm_smtpd_run(struct sm_smtpd *d);
 void sm_smtpd_stop(struct sm_smtpd *d);
 void sm_smtpd_free(struct sm_smtpd *d);

@@ -67,7 +67,7 @@ CNF
 	done
 	openssl ca -batch -config "$d/ca/ca.cnf" -revoke "$d/revoked.pem" 2>>"$d/openssl.log" || return 1
 	openssl ca -batch -config "$d/ca/ca.cnf" -gencrl -out "$d/crl.pem" 2>>"$d/openssl.log" || return 1
-	chmod 644 "$d"/*.key # the SMTP side runs as RunAsUser
+	chmod 600 "$d"/*.key # root's alone: the daemon loads the server key before it drops root
 }
 C=$T/certs
 mkcerts "$C"

@@ -1,0 +1,6 @@
+/*
+ * server/auth.c - placeholder
+ */
+#include "config.h"
+
+#include "server/auth.h"

@@ -1,0 +1,6 @@
+/*
+ * server/auth.h - placeholder
+ */
+#ifndef SM_AUTH_H
+#define SM_AUTH_H
+#endif

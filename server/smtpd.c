@@ -56,6 +56,8 @@
 #include "lib/mem.h"
 #include "router/address.h"
 #include "router/router.h"
+#include "router/access.h"
+#include "server/abuse.h"
 #include "server/cmdline.h"
 #include "server/smtpd.h"
 #include "server/smtpproto.h"
@@ -86,6 +88,9 @@ struct task {
 	char *orcpt;     /* RCPT: ORCPT=, or NULL */
 	char *reply;     /* the answer, without CRLF (multi-line: CRLF-separated, EXPN) */
 	struct sm_route route;
+	char ip[INET6_ADDRSTRLEN]; /* RCPT: the client, for the access database */
+	const char *verify;        /* RCPT: TLS verify result ("NONE" without TLS), a constant */
+	char *issuer, *subject;    /* RCPT: the client certificate's DNs, or NULL */
 	/* commits */
 	struct sm_qmsg *msg;
 	enum sm_qstatus st;
@@ -99,7 +104,7 @@ struct tasklist {
 	size_t n;
 };
 
-enum mode { M_CMD, M_DATA, M_WAIT, M_TLS, M_CLOSING };
+enum mode { M_CMD, M_DATA, M_WAIT, M_TLS, M_PAUSE, M_CLOSING };
 
 /* where a session is with TLS */
 enum tls_state {
@@ -137,6 +142,11 @@ struct session {
 	struct sm_tls_conn *tls;     /* from TLS_SHAKING on; NULL after close */
 	unsigned tls_want;           /* TLS_SHAKING: the epoll event OpenSSL waits for */
 	struct sm_tls_info tls_info; /* verify NONE until the handshake is done */
+	/* anti-abuse and the access database */
+	long long greet_at; /* M_PAUSE: when to greet, in ms */
+	int talked;         /* M_PAUSE: the client sent something before the greeting */
+	int pregreet;       /* it did: every command but QUIT is refused */
+	int discard;        /* Connect: or From: DISCARD: messages are acknowledged and dropped */
 };
 
 struct worker {
@@ -163,10 +173,13 @@ struct sm_smtpd {
 	char **relay_clients;
 	size_t nrelay_clients;
 	struct sm_class *relay_domains, *virt_domains;
-	int sendertoo;      /* LdapRouteBounce = sendertoo: MAIL FROM is checked in a lookup thread */
-	struct sm_tls *tls; /* STARTTLS offered when not NULL */
-	long tls_timeout;   /* StartTLSTimeout */
-	int require_tls;    /* RequireStartTLS */
+	int sendertoo;            /* LdapRouteBounce = sendertoo: MAIL FROM is checked in a lookup thread */
+	struct sm_tls *tls;       /* STARTTLS offered when not NULL */
+	struct sm_access *access; /* AccessFile */
+	struct sm_abuse *abuse;   /* connection rates, rejection log limits */
+	size_t npause;            /* sessions in M_PAUSE at the last look */
+	long tls_timeout;         /* StartTLSTimeout */
+	int require_tls;          /* RequireStartTLS */
 	/* threads */
 	struct tasklist lookups, commits, done;
 	struct worker *workers;
@@ -231,6 +244,8 @@ static void task_free(struct task *t)
 	free(t->addr);
 	free(t->orcpt);
 	free(t->reply);
+	free(t->issuer);
+	free(t->subject);
 	sm_route_free(&t->route);
 	sm_qmsg_free(t->msg);
 	free(t);
@@ -314,17 +329,52 @@ static char *reply_with_addr(const char *reply, const char *addr)
 	return sm_asprintf("%.*s<%s>... %s", (int)head, reply, addr, p);
 }
 
+/*
+ * rcpt_refused - the access database's To: entry, then the relay rule: RelayClients, our domains,
+ * relay-domains, the virtusertable's and LDAP-routed domains, else the access database (Connect:
+ * RELAY, To: RELAY, a client certificate whose issuer or subject is RELAY); 1 with t->reply set
+ * when RCPT is refused
+ */
+static int rcpt_refused(struct sm_smtpd *d, struct sm_router *rt, struct task *t)
+{
+	struct sm_access_result ar;
+	struct sm_relay_query q;
+	struct sm_relay_result rr;
+	enum sm_access_action act = sm_access_to(d->access, t->addr, &ar);
+	int refused = 0;
+
+	if (act == SM_ACCESS_REJECT || act == SM_ACCESS_ERROR || act == SM_ACCESS_TEMPFAIL) {
+		t->reply = reply_with_addr(ar.reply, t->addr);
+		sm_access_result_free(&ar);
+		return 1;
+	}
+	sm_access_result_free(&ar);
+	if (sm_smtpd_relay_check(t->addr, t->client_ok, router_is_local, rt, d->relay_domains,
+	                         d->virt_domains, router_is_routed))
+		return 0;
+	memset(&q, 0, sizeof(q));
+	q.client_ip = t->ip;
+	q.rcpt = t->addr;
+	q.verify = t->verify;
+	q.cert_issuer = t->issuer;
+	q.cert_subject = t->subject;
+	if (sm_access_may_relay(d->access, &q, &rr) != SM_RELAY_YES) {
+		t->reply = rr.reply ? reply_with_addr(rr.reply, t->addr)
+		                    : sm_asprintf("550 5.7.1 <%s>... Relaying denied", t->addr);
+		refused = 1;
+	}
+	sm_relay_result_free(&rr);
+	return refused;
+}
+
 /* do_rcpt - route one RCPT address and decide the reply */
 static void do_rcpt(struct worker *w, struct task *t)
 {
 	struct sm_smtpd *d = w->d;
 	struct sm_route_tally n;
 
-	if (!sm_smtpd_relay_check(t->addr, t->client_ok, router_is_local, w->rt, d->relay_domains,
-	                          d->virt_domains, router_is_routed)) {
-		t->reply = sm_asprintf("550 5.7.1 <%s>... Relaying denied", t->addr);
+	if (rcpt_refused(d, w->rt, t))
 		return;
-	}
 	sm_router_reset(w->rt);
 	sm_route(w->rt, t->addr, &t->route, NULL);
 	sm_route_tally(&t->route, &n);
@@ -709,6 +759,15 @@ static void end_data(struct session *s)
 	if (s->data.bare_lf || s->data.bare_cr)
 		sm_log(LOG_INFO, "%s: normalised %lu bare LF and %lu bare CR", s->msg->id, s->data.bare_lf,
 		       s->data.bare_cr);
+	if (s->discard) {
+		/* DISCARD in the access database: acknowledged, never queued */
+		sm_log(LOG_NOTICE, "%s: discarded (access database), from [%s]", s->msg->id, s->ip);
+		sm_buf_printf(&s->out, "250 2.0.0 %s Message accepted for delivery\r\n", s->msg->id);
+		reset_transaction(s);
+		s->mode = M_CMD;
+		s->st = SM_SMTP_GREETED;
+		return;
+	}
 	sm_buf_free(&s->msg->body);
 	s->msg->body = s->body;
 	memset(&s->body, 0, sizeof(s->body));
@@ -727,6 +786,12 @@ static void lookup(struct session *s, enum task_kind kind, const char *addr, con
 	t->kind = kind;
 	t->addr = sm_strdup(addr);
 	t->client_ok = s->client_ok;
+	snprintf(t->ip, sizeof(t->ip), "%s", s->ip);
+	t->verify = sm_tls_verify_name(s->tls_state == TLS_ACTIVE ? s->tls_info.verify : SM_TLS_NONE);
+	if (s->tls_state == TLS_ACTIVE && s->tls_info.issuer[0])
+		t->issuer = sm_strdup(s->tls_info.issuer);
+	if (s->tls_state == TLS_ACTIVE && s->tls_info.subject[0])
+		t->subject = sm_strdup(s->tls_info.subject);
 	if (c != NULL) {
 		t->notify = c->params.notify;
 		t->orcpt = c->params.orcpt ? sm_strdup(c->params.orcpt) : NULL;
@@ -750,6 +815,35 @@ static void sender_ok(struct session *s, const char *reply)
 	       s->ip);
 }
 
+/* refuse_logged_line - log a refusal at most once per RejectLogInterval per kind and client */
+static void refuse_logged_line(struct session *s, const char *kind, const char *why)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "%s %s", kind, s->ip);
+	if (sm_abuse_should_log(s->d->abuse, key, time(NULL)))
+		sm_log(LOG_NOTICE, "smtpd: [%s] refused (%s): %s", s->ip, kind, why);
+}
+
+/* from_refused - the access database's From: entry for the sender; 1 when MAIL is refused (replied) */
+static int from_refused(struct session *s, const char *sender)
+{
+	struct sm_access_result ar;
+	enum sm_access_action act;
+	int refused = 0;
+
+	act = sm_access_from(s->d->access, sender, &ar);
+	if (act == SM_ACCESS_REJECT || act == SM_ACCESS_ERROR || act == SM_ACCESS_TEMPFAIL) {
+		refuse_logged_line(s, "From", ar.reply);
+		out_reply(s, ar.reply);
+		refused = 1;
+	} else if (act == SM_ACCESS_DISCARD) {
+		s->discard = 1;
+	}
+	sm_access_result_free(&ar);
+	return refused;
+}
+
 /* mail_from - MAIL FROM accepted: a new transaction */
 static void mail_from(struct session *s, const struct sm_smtp_cmd *c)
 {
@@ -759,6 +853,8 @@ static void mail_from(struct session *s, const struct sm_smtp_cmd *c)
 		out_reply(s, "552 5.3.4 Message size exceeds fixed maximum message size");
 		return;
 	}
+	if (from_refused(s, c->path.kind == SM_ADDR_NULL ? "<>" : c->path.text))
+		return;
 	reset_transaction(s);
 	m = s->msg = sm_qmsg_new();
 	sm_queue_newid(m->id);
@@ -788,6 +884,11 @@ static void command(struct session *s, const char *line, size_t len, size_t pend
 		sm_smtp_cmd_free(&c);
 		if (++s->bad >= d->max_bad)
 			session_close(s, "421 4.7.0 Too many errors on this connection, closing");
+		return;
+	}
+	if (s->pregreet && c.verb != SM_SMTP_QUIT) {
+		out_reply(s, SM_ABUSE_PREGREET_REPLY);
+		sm_smtp_cmd_free(&c);
 		return;
 	}
 	/* STARTTLS with input behind it: that input is discarded below (process), not refused */
@@ -993,6 +1094,17 @@ static void on_readable(struct session *s)
 {
 	char buf[READ_CHUNK];
 
+	if (s->mode == M_PAUSE) {
+		/* talking before the greeting: the input is dropped and the client refused at the greeting */
+		ssize_t n;
+
+		while ((n = recv(s->fd, buf, sizeof(buf), 0)) > 0)
+			s->talked = 1;
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			session_close(s, NULL);
+		return;
+	}
+
 	if (s->tls_state == TLS_ACTIVE) {
 		/* OpenSSL may keep decrypted bytes the socket will not signal: go on while there are */
 		do {
@@ -1187,6 +1299,8 @@ static int client_allowed_to_relay(const struct sm_smtpd *d, const struct sockad
 }
 
 /* on_accept - new connections on listening socket lfd */
+static void admit(struct session *s, size_t same);
+
 static void on_accept(struct sm_smtpd *d, int lfd)
 {
 	for (;;) {
@@ -1238,15 +1352,114 @@ static void on_accept(struct sm_smtpd *d, int lfd)
 		if (d->max_sessions && d->nsessions > d->max_sessions) {
 			sm_log(LOG_NOTICE, "smtpd: [%s] refused: %zu sessions", s->ip, d->nsessions - 1);
 			session_close(s, "421 4.3.2 Too many connections, try again later");
-		} else if (d->max_per_client && same > d->max_per_client) {
-			sm_log(LOG_NOTICE, "smtpd: [%s] refused: %zu sessions from this client", s->ip,
-			       same - 1);
-			session_close(s, "421 4.7.0 Too many connections from your host, try again later");
 		} else {
-			sm_buf_printf(&s->out, "220 %s ESMTP switchmail ready\r\n", d->host);
-			if (flush(s) < 0)
-				session_close(s, NULL);
+			admit(s, same);
 		}
+	}
+}
+
+/* now_ms - the wall clock in milliseconds */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* refuse_logged - close s with reply; the log line at most once per RejectLogInterval per kind and client */
+static void refuse_logged(struct session *s, const char *kind, const char *reply)
+{
+	refuse_logged_line(s, kind, reply);
+	session_close(s, reply);
+}
+
+/* greet - the greeting, or the refusal of a client that talked before it */
+static void greet(struct session *s)
+{
+	s->mode = M_CMD;
+	if (s->talked) {
+		char *g = sm_abuse_pregreet_greeting(s->d->host);
+
+		s->pregreet = 1;
+		refuse_logged_line(s, "pregreet", "client talked before the greeting");
+		sm_buf_printf(&s->out, "%s\r\n", g);
+		free(g);
+	} else {
+		sm_buf_printf(&s->out, "220 %s ESMTP switchmail ready\r\n", s->d->host);
+	}
+	if (flush(s) < 0)
+		session_close(s, NULL);
+}
+
+/*
+ * admit - the per-client limits (ClientConnectionLimit, ClientRate, ClientConn:), the access
+ * database's Connect: entry, then the greeting, at once or after the greet pause
+ */
+static void admit(struct session *s, size_t same)
+{
+	struct sm_smtpd *d = s->d;
+	struct sm_client_policy p;
+	struct sm_access_result ar;
+	enum sm_access_action act;
+	unsigned long rate;
+
+	sm_abuse_policy(d->cf, d->access, s->ip, NULL, s->client_ok, &p);
+	rate = sm_abuse_connect(d->abuse, s->ip, time(NULL));
+	if (p.conn > 0 && same > (size_t)p.conn) {
+		refuse_logged(s, "conn", "421 4.7.0 Too many connections from your host, try again later");
+		return;
+	}
+	if (sm_abuse_rate_exceeded(rate, p.rate)) {
+		refuse_logged(s, "rate", SM_ABUSE_RATE_REPLY);
+		return;
+	}
+	act = sm_access_connect(d->access, s->ip, NULL, &ar);
+	if (act == SM_ACCESS_REJECT || act == SM_ACCESS_ERROR) {
+		/* a refused connection is greeted with 554 (RFC 5321 3.1) */
+		char *r = ar.reply && ar.reply[0] == '5'
+		              ? sm_asprintf("554%s", ar.reply + 3)
+		              : sm_strdup(ar.reply ? ar.reply : "554 5.7.1 Access denied");
+
+		refuse_logged(s, "Connect", r);
+		free(r);
+		sm_access_result_free(&ar);
+		return;
+	}
+	if (act == SM_ACCESS_TEMPFAIL) {
+		refuse_logged(s, "Connect", "421 4.3.0 Temporary system failure. Please try again later.");
+		sm_access_result_free(&ar);
+		return;
+	}
+	if (act == SM_ACCESS_RELAY)
+		s->client_ok = 1;
+	else if (act == SM_ACCESS_DISCARD)
+		s->discard = 1;
+	sm_access_result_free(&ar);
+	if (p.greet_pause_ms > 0) {
+		s->mode = M_PAUSE;
+		s->greet_at = now_ms() + p.greet_pause_ms;
+		d->npause++;
+		return;
+	}
+	greet(s);
+}
+
+/* greet_due - greet every paused session whose pause is over; counts those still waiting */
+static void greet_due(struct sm_smtpd *d)
+{
+	long long now = now_ms();
+	struct session *s, *next;
+
+	d->npause = 0;
+	for (s = d->sessions; s; s = next) {
+		next = s->next;
+		if (s->fd < 0 || s->mode != M_PAUSE)
+			continue;
+		if (s->greet_at <= now)
+			greet(s);
+		else
+			d->npause++;
 	}
 }
 
@@ -1317,6 +1530,15 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	if (err.len)
 		sm_log(LOG_ERR, "smtpd: %s", err.data);
 	d->tls = tls;
+	{
+		struct sm_abuse_limits lim;
+
+		d->access = sm_access_open(cf, &err);
+		if (err.len)
+			sm_log(LOG_ERR, "smtpd: %s", err.data);
+		sm_abuse_limits_config(cf, &lim);
+		d->abuse = sm_abuse_new(&lim);
+	}
 	d->tls_timeout = sm_config_int(cf, "StartTLSTimeout");
 	d->require_tls = sm_config_bool(cf, "RequireStartTLS");
 	if (d->require_tls && d->tls == NULL)
@@ -1436,7 +1658,7 @@ int sm_smtpd_run(struct sm_smtpd *d)
 		return -1;
 	}
 	while (!d->stopping) {
-		int n = epoll_wait(d->ep, evs, 64, 1000), k;
+		int n = epoll_wait(d->ep, evs, 64, d->npause ? 20 : 1000), k;
 
 		if (n < 0 && errno != EINTR) {
 			sm_log(LOG_ERR, "smtpd: epoll_wait: %s", strerror(errno));
@@ -1477,6 +1699,8 @@ int sm_smtpd_run(struct sm_smtpd *d)
 			}
 		}
 		drain_done(d);
+		if (d->npause)
+			greet_due(d);
 		if (time(NULL) != last_tick) {
 			last_tick = time(NULL);
 			tick(d);
@@ -1528,6 +1752,8 @@ void sm_smtpd_free(struct sm_smtpd *d)
 	if (d->wake >= 0)
 		close(d->wake);
 	sm_tls_free(d->tls);
+	sm_access_close(d->access);
+	sm_abuse_free(d->abuse);
 	free(d->host);
 	free(d);
 }

@@ -175,5 +175,12 @@ const struct sm_setting_def sm_settings[] = {
 	{ "StartTLSTimeout", SM_SET_TIME, "1h", "longest STARTTLS handshake" },
 	{ "RequireStartTLS", SM_SET_BOOL, "false",
 	  "MAIL before STARTTLS gets 530 5.7.0 Must issue a STARTTLS command first" },
+	/* SMTP AUTH */
+	{ "AuthMechanisms", SM_SET_STRING, "PLAIN LOGIN",
+	  "SASL mechanisms the SMTP server offers (only PLAIN and LOGIN are supported)" },
+	{ "SaslPasswdFile", SM_SET_PATH, "",
+	  "Cyrus sasldb of the SMTP AUTH users (saslpasswd2 -f, realm HostName); empty: no AUTH" },
+	{ "AuthRequireTLS", SM_SET_BOOL, "true",
+	  "AUTH is offered and accepted only after STARTTLS (else 538 5.7.11)" },
 	{ NULL, SM_SET_STRING, NULL, NULL },
 };

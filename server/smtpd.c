@@ -31,6 +31,15 @@
  *	field gets sendmail's clause "(version=... cipher=... bits=N
  *	verify=...)" and "with ESMTPS"; RequireStartTLS refuses MAIL outside
  *	TLS with 530 5.7.0.
+ *
+ *	AUTH (server/auth.h). EHLO offers "AUTH <mechanisms>" when
+ *	sm_auth_offer() allows it (by default only in TLS) and the session is
+ *	not authenticated yet. While an exchange is under way (s->auth) every
+ *	command line is a response for sm_auth_step(), not a command. The
+ *	exchange reads the sasldb, a local file, on the event loop itself:
+ *	it is short and needs no worker. Success sets s->client_ok (the
+ *	client may relay) and logs "authenticated as USER (MECH)"; a failure
+ *	counts toward MaxBadCommands. Passwords are never logged.
  */
 #include "config.h"
 
@@ -58,6 +67,7 @@
 #include "router/router.h"
 #include "router/access.h"
 #include "server/abuse.h"
+#include "server/auth.h"
 #include "server/cmdline.h"
 #include "server/smtpd.h"
 #include "server/smtpproto.h"
@@ -147,6 +157,10 @@ struct session {
 	int talked;         /* M_PAUSE: the client sent something before the greeting */
 	int pregreet;       /* it did: every command but QUIT is refused */
 	int discard;        /* Connect: or From: DISCARD: messages are acknowledged and dropped */
+	/* AUTH (see the top of this file) */
+	struct sm_auth_session *auth; /* an exchange under way, else NULL */
+	char *auth_mech;              /* its mechanism, for the log */
+	char *auth_user;              /* after 235: the authenticated name */
 };
 
 struct worker {
@@ -180,6 +194,7 @@ struct sm_smtpd {
 	size_t npause;            /* sessions in M_PAUSE at the last look */
 	long tls_timeout;         /* StartTLSTimeout */
 	int require_tls;          /* RequireStartTLS */
+	struct sm_auth *auth;     /* AUTH offered when not NULL */
 	/* threads */
 	struct tasklist lookups, commits, done;
 	struct worker *workers;
@@ -568,6 +583,9 @@ static void session_free(struct session *s)
 	sm_buf_free(&s->in);
 	sm_buf_free(&s->out);
 	sm_tls_conn_free(s->tls);
+	sm_auth_session_free(s->auth);
+	free(s->auth_mech);
+	free(s->auth_user);
 	free(s->helo);
 	free(s);
 }
@@ -662,6 +680,7 @@ static void help(struct session *s, const char *topic)
 static void ehlo_reply(struct session *s, int esmtp)
 {
 	struct sm_smtpd *d = s->d;
+	const char *mechs;
 
 	if (!esmtp) {
 		sm_buf_printf(&s->out, "250 %s Hello %s [%s], pleased to meet you\r\n", d->host, s->helo,
@@ -681,6 +700,8 @@ static void ehlo_reply(struct session *s, int esmtp)
 		sm_buf_adds(&s->out, "250-EXPN\r\n");
 	if (d->tls && s->tls_state == TLS_OFF)
 		sm_buf_adds(&s->out, "250-STARTTLS\r\n");
+	if (s->auth_user == NULL && (mechs = sm_auth_offer(d->auth, s->tls_state == TLS_ACTIVE)) != NULL)
+		sm_buf_printf(&s->out, "250-AUTH %s\r\n", mechs);
 	sm_buf_adds(&s->out, "250 HELP\r\n");
 }
 
@@ -872,6 +893,54 @@ static void mail_from(struct session *s, const struct sm_smtp_cmd *c)
 	sender_ok(s, "250 2.1.0 Sender ok");
 }
 
+/* auth_result - act on what sm_auth_start() or sm_auth_step() came to */
+static void auth_result(struct session *s, enum sm_auth_status st, struct sm_auth_result *r)
+{
+	out_reply(s, r->reply);
+	switch (st) {
+	case SM_AUTH_CONTINUE:
+		break;
+	case SM_AUTH_OK:
+		s->auth_user = r->user ? r->user : sm_strdup("?");
+		r->user = NULL;
+		s->client_ok = 1;
+		sm_log(LOG_INFO, "smtpd: [%s] authenticated as %s (%s)", s->ip, s->auth_user, s->auth_mech);
+		break;
+	case SM_AUTH_FAIL:
+	case SM_AUTH_CANCEL:
+	case SM_AUTH_REFUSED:
+	case SM_AUTH_TEMP:
+		sm_log(LOG_NOTICE, "smtpd: [%s] AUTH %s failed for %s: %s (%s)", s->ip, s->auth_mech,
+		       r->user ? r->user : "?", r->reply, r->detail ? r->detail : "?");
+		if (st == SM_AUTH_FAIL && ++s->bad >= s->d->max_bad)
+			session_close(s, "421 4.7.0 Too many errors on this connection, closing");
+		break;
+	}
+	if (st != SM_AUTH_CONTINUE) {
+		free(s->auth_mech);
+		s->auth_mech = NULL;
+	}
+	sm_auth_result_clear(r);
+}
+
+/* auth_command - the AUTH command (the parser and the sequence rules have passed it) */
+static void auth_command(struct session *s, const char *arg)
+{
+	struct sm_auth_result r;
+
+	if (s->d->auth == NULL) {
+		out_reply(s, "502 5.5.1 AUTH not available");
+		return;
+	}
+	if (s->auth_user != NULL) {
+		out_reply(s, "503 5.5.1 Already authenticated");
+		return;
+	}
+	free(s->auth_mech);
+	s->auth_mech = sm_printable(arg, strcspn(arg, " "), 20);
+	auth_result(s, sm_auth_start(s->d->auth, arg, session_tls(s) != NULL, &s->auth, &r), &r);
+}
+
 /* command - one command line */
 static void command(struct session *s, const char *line, size_t len, size_t pending)
 {
@@ -879,6 +948,12 @@ static void command(struct session *s, const char *line, size_t len, size_t pend
 	struct sm_smtp_cmd c;
 	const char *why;
 
+	if (s->auth != NULL) { /* a response inside an AUTH exchange (NUL and CR/LF are refused) */
+		struct sm_auth_result r;
+
+		auth_result(s, sm_auth_step(&s->auth, line, &r), &r);
+		return;
+	}
 	if (sm_smtp_parse(line, len, &c) < 0) {
 		out_reply(s, c.reply);
 		sm_smtp_cmd_free(&c);
@@ -975,7 +1050,7 @@ static void command(struct session *s, const char *line, size_t len, size_t pend
 		}
 		break;
 	case SM_SMTP_AUTH:
-		out_reply(s, "502 5.5.1 AUTH not available");
+		auth_command(s, c.arg);
 		break;
 	case SM_SMTP_BDAT:
 	case SM_SMTP_UNKNOWN:
@@ -1541,6 +1616,13 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	}
 	d->tls_timeout = sm_config_int(cf, "StartTLSTimeout");
 	d->require_tls = sm_config_bool(cf, "RequireStartTLS");
+	sm_buf_reset(&err);
+	d->auth = sm_auth_new(cf, d->host, &err);
+	if (err.len)
+		sm_log(LOG_ERR, "smtpd: AUTH not offered: %s", err.data);
+	else if (d->auth != NULL && d->tls == NULL && sm_auth_offer(d->auth, 0) == NULL)
+		sm_log(LOG_WARNING,
+		       "smtpd: AuthRequireTLS is set but STARTTLS is not offered: AUTH never is");
 	if (d->require_tls && d->tls == NULL)
 		sm_log(LOG_WARNING, "smtpd: RequireStartTLS is set but STARTTLS is not offered: every MAIL "
 		                    "gets 530");
@@ -1752,6 +1834,7 @@ void sm_smtpd_free(struct sm_smtpd *d)
 	if (d->wake >= 0)
 		close(d->wake);
 	sm_tls_free(d->tls);
+	sm_auth_free(d->auth);
 	sm_access_close(d->access);
 	sm_abuse_free(d->abuse);
 	free(d->host);

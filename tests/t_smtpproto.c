@@ -237,6 +237,11 @@ static const struct pcase {
 	{ "STARTTLS now", -1, SM_SMTP_STARTTLS, "501 5.5.4", NULL, NULL },
 	{ "AUTH PLAIN AGJvYgBwdw==", 0, SM_SMTP_AUTH, NULL, "PLAIN AGJvYgBwdw==", NULL },
 	{ "AUTH", -1, SM_SMTP_AUTH, "501 5.5.4", NULL, NULL },
+	{ "auth login", 0, SM_SMTP_AUTH, NULL, "login", NULL },
+	{ "AUTH PLAIN =", 0, SM_SMTP_AUTH, NULL, "PLAIN =", NULL },
+	{ "AUTH LOGIN dXNlcg==  ", 0, SM_SMTP_AUTH, NULL, "LOGIN dXNlcg==", NULL },
+	{ "AUTH ", -1, SM_SMTP_AUTH, "501 5.5.4 Syntax: AUTH argument", NULL, NULL },
+	{ "AUTHPLAIN", -1, SM_SMTP_UNKNOWN, "500 5.5.2 Syntax error: command unrecognized", NULL, NULL },
 	{ "FROB", -1, SM_SMTP_UNKNOWN, "500 5.5.2 Syntax error: command unrecognized", NULL, NULL },
 	{ "MAILFROM:<a@b.example>", -1, SM_SMTP_UNKNOWN, "500 5.5.2", NULL, NULL },
 	{ "", -1, SM_SMTP_UNKNOWN, "500 5.5.2", NULL, NULL },
@@ -394,6 +399,8 @@ static const struct scase {
 	{ SM_SMTP_MAILED, SM_SMTP_DATA, 0, SM_SMTP_MAILED },
 	{ SM_SMTP_MAILED, SM_SMTP_RSET, 1, SM_SMTP_GREETED },
 	{ SM_SMTP_MAILED, SM_SMTP_STARTTLS, 0, SM_SMTP_MAILED },
+	{ SM_SMTP_MAILED, SM_SMTP_AUTH, 0, SM_SMTP_MAILED },
+	{ SM_SMTP_RCPTED, SM_SMTP_AUTH, 0, SM_SMTP_RCPTED },
 	{ SM_SMTP_RCPTED, SM_SMTP_RCPT, 1, SM_SMTP_RCPTED },
 	{ SM_SMTP_RCPTED, SM_SMTP_DATA, 1, SM_SMTP_GREETED },
 	{ SM_SMTP_RCPTED, SM_SMTP_EHLO, 1, SM_SMTP_GREETED },
@@ -431,6 +438,9 @@ static void test_state(void)
 	is_str(sm_smtp_pipelining(SM_SMTP_DATA, 5), "554 5.5.0 Error: SMTP protocol synchronization",
 	       "DATA with input behind it: 554");
 	ok(sm_smtp_pipelining(SM_SMTP_STARTTLS, 6) != NULL, "STARTTLS with input behind it: 554");
+	ok(sm_smtp_ends_group(SM_SMTP_AUTH), "AUTH ends a group");
+	ok(sm_smtp_pipelining(SM_SMTP_AUTH, 0) == NULL, "AUTH alone: fine");
+	ok(sm_smtp_pipelining(SM_SMTP_AUTH, 8) != NULL, "AUTH with input behind it: 554");
 	ok(sm_smtp_pipelining(SM_SMTP_DATA, 0) == NULL, "DATA at the end of input: fine");
 	ok(sm_smtp_pipelining(SM_SMTP_QUIT, 9) == NULL, "QUIT with input behind it: fine");
 }

@@ -11,7 +11,10 @@
  *	(server/tls.h) is shared by every connection, so STARTTLS is used
  *	whenever a server offers it; each new TLS session is logged with its
  *	verify result, version, cipher and bits (sm_smtpc_tls() gives them to
- *	a future TLS_Srv policy).
+ *	the TLS_Srv: policy). A TLS_Srv: entry of the access database
+ *	(VERIFY, VERIFY:bits, ENCR:bits) is checked on every connection before
+ *	a transaction: one that falls short is closed; the recipients wait
+ *	for another host (403 4.7.0), or bounce with PERM+ (503 5.7.0).
  */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "router/access.h"
 #include "server/cmdline.h"
 #include "server/hoststat.h"
 #include "server/nexthop.h"
@@ -47,7 +51,8 @@ struct slot {
 
 struct sm_remote {
 	struct sm_smtpc_opts o;
-	struct sm_tls *tls; /* client TLS context, NULL without OpenSSL */
+	struct sm_tls *tls;       /* client TLS context, NULL without OpenSSL */
+	struct sm_access *access; /* TLS_Srv: requirements */
 	char *helo;
 	char *fallback;
 	char *hsdir;
@@ -83,6 +88,14 @@ struct sm_remote *sm_remote_new(const struct sm_config *cf)
 		sm_buf_free(&err);
 	}
 	r->o.tls = r->tls;
+	{
+		struct sm_buf err = SM_BUF_INIT;
+
+		r->access = sm_access_open(cf, &err);
+		if (err.len)
+			sm_log(LOG_ERR, "%s", err.data);
+		sm_buf_free(&err);
+	}
 	r->o.tls_timeout = sm_config_int(cf, "StartTLSTimeout");
 	r->fallback = fb && *fb ? sm_strdup(fb) : NULL;
 	r->hsdir = sm_hoststat_dir(cf);
@@ -228,6 +241,44 @@ static struct sm_smtpc *conn_get(struct sm_remote *r, const char *host, const ch
 	return c;
 }
 
+/* conn_drop - close c for good */
+static void conn_drop(struct sm_remote *r, struct sm_smtpc *c, const char *host)
+{
+	sm_smtpc_close(c, 1);
+	pthread_mutex_lock(&r->mu);
+	release(r, host);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * tls_refused - does the connection c fall short of the TLS_Srv: entry for host[addr]? 0 when it
+ * may be used; else 1 with *why (caller frees) and *perm set (PERM+: the recipients bounce)
+ */
+static int tls_refused(struct sm_remote *r, const char *host, const char *addr, const struct sm_smtpc *c,
+                       char **why, int *perm)
+{
+	const struct sm_tls_info *t = sm_smtpc_tls(c);
+	struct sm_access_result req;
+	enum sm_access_action act = sm_access_tls_srv(r->access, host, addr, &req);
+	int refused = 0;
+
+	*why = NULL;
+	*perm = 0;
+	if (act == SM_ACCESS_TEMPFAIL) {
+		*why = sm_strdup(req.reply ? req.reply : "451 4.3.0 access database unavailable");
+		refused = 1;
+	} else if ((act == SM_ACCESS_VERIFY || act == SM_ACCESS_ENCR) &&
+	           !sm_access_tls_check(&req, sm_tls_verify_name(t ? t->verify : SM_TLS_NONE),
+	                                t ? (unsigned)t->bits : 0, why)) {
+		*perm = req.perm;
+		refused = 1;
+		sm_log(LOG_NOTICE, "TLS_Srv:%s requires %s: %s[%s] refused: %s", req.key ? req.key : host,
+		       req.value ? req.value : "?", host, addr, *why);
+	}
+	sm_access_result_free(&req);
+	return refused;
+}
+
 /* conn_put - keep c for the next message, or close it */
 static void conn_put(struct sm_remote *r, struct sm_smtpc *c, const char *host, unsigned msgs)
 {
@@ -343,7 +394,7 @@ static int try_addr(struct sm_remote *r, const char *host, const char *addr, con
 	struct sm_smtpc_reply fail = { 0, NULL, 0 };
 	struct sm_smtpc *c;
 	unsigned msgs;
-	int reused, again, tries;
+	int reused, again, tries, perm;
 	char *why = NULL;
 
 	for (tries = 0; tries < 2; tries++) {
@@ -368,6 +419,17 @@ static int try_addr(struct sm_remote *r, const char *host, const char *addr, con
 		}
 		if (!reused)
 			sm_hoststat_record(r->hsdir, host, NULL);
+		if (tls_refused(r, host, addr, c, &why, &perm)) {
+			conn_drop(r, c, host);
+			if (perm) {
+				decide_rest(rc, n, SM_RCPT_FAILED, why, host);
+				free(why);
+				return 1;
+			}
+			free(*last);
+			*last = why;
+			return 0;
+		}
 		again = transact(c, host, sender, msg, rc, n, &why);
 		conn_put(r, c, host, msgs + 1);
 		if (!again)
@@ -471,6 +533,7 @@ void sm_remote_free(struct sm_remote *r)
 	free(r->idle);
 	free(r->slots);
 	sm_tls_free(r->tls);
+	sm_access_close(r->access);
 	free(r->helo);
 	free(r->fallback);
 	free(r->hsdir);

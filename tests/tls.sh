@@ -328,4 +328,37 @@ like "$T/daemon.log" 'STARTTLS=client, relay=127\.0\.0\.1\[127\.0\.0\.1\], versi
 	"the client logs its TLS session; the server's certificate verified with CACertFile"
 like "$T/daemon.log" 'to=<bob@remote\.example>.*stat=Sent' "the delivery is logged as sent"
 unlike "$T/daemon.log" 'protocol error' "the injected replies after the 220 were discarded, not read as the EHLO reply"
+
+# --- TLS_Srv: in the access database, enforced on the way out
+daemon_stop
+mkdir -p "$T/plain"
+python3 "$top_srcdir/tests/sink.py" --listen "127.0.0.5:$SP" --dir "$T/plain" --pidfile "$T/plain.pid" \
+	2>>"$T/sink.err" &
+PLAIN=$!
+trap_prepend 'kill $PLAIN 2>/dev/null; wait $PLAIN 2>/dev/null'
+wait_for 10 test -s "$T/plain.pid"
+printf 'TLS_Srv:127.0.0.1\tENCR:128\nTLS_Srv:127.0.0.5\tENCR:128\n' >"$T/access"
+"$top_builddir/makemap" hash "$T/access" <"$T/access"
+printf 'AccessFile = access\n' >>"$CONF"
+daemon_start
+printf 'Subject: strong\n\nstrong-tls-body\n' | "$SM" -C "$CONF" -oi -f jun@example.com bob@remote.example
+wait_for 15 grep -qs strong-tls-body "$T/sink"/msg.0002
+ok $? "TLS_Srv ENCR:128: a server with a strong TLS session gets the message"
+daemon_stop
+sed -i 's/^SmartHost = .*/SmartHost = [127.0.0.5]/' "$CONF" # the route is chosen at submission
+daemon_start
+printf 'Subject: weak\n\nweak-body\n' | "$SM" -C "$CONF" -oi -f jun@example.com bob@remote.example
+wait_for 15 grep -q 'to=<bob@remote\.example>.*stat=Deferred (403 4\.7\.0' "$T/daemon.log"
+ok $? "TLS_Srv ENCR:128: a server without STARTTLS is refused with 403 4.7.0 and the message waits"
+like "$T/daemon.log" 'TLS_Srv:127\.0\.0\.5 requires ENCR:128' "the requirement is logged"
+if grep -qs weak-body "$T/plain"/msg.* 2>/dev/null; then r=1; else r=0; fi
+ok "$r" "nothing was sent to it in plaintext"
+daemon_stop
+printf 'TLS_Srv:127.0.0.5\tPERM+ENCR:128\n' >"$T/access"
+"$top_builddir/makemap" hash "$T/access" <"$T/access"
+daemon_start
+"$SM" -C "$CONF" -q
+wait_for 15 grep -qs '503 5.7.0' "$T/mail/jun"
+ok $? "PERM+ENCR:128: the message bounces with 503 5.7.0"
+daemon_stop
 done_testing

@@ -224,6 +224,24 @@ like "$T/revoked.out" 'verify return:1' "... the server's certificate verifies a
 like "$T/daemon.log" 'STARTTLS=server, version=TLSv1\.[23], verify=FAIL, verifymsg=certificate revoked, .*cert-subject=/CN=revoked\.example\.com' \
 	"the revoked client certificate is verify=FAIL (certificate revoked) through CRLFile"
 
+# --- relaying by client certificate: CERTISSUER: RELAY lets a verified certificate relay, and the
+# revoked one (signed by the same CA) is refused
+daemon_stop
+printf 'CERTISSUER:/O=switchmail+20tests/CN=switchmail+20test+20CA\tRELAY\n' >"$T/access"
+"$top_builddir/makemap" hash "$T/access" <"$T/access"
+printf 'AccessFile = access\n' >>"$CONF"
+daemon_start
+for who in client revoked; do
+	printf '<\n> EHLO %s.example.net\n<\n> STARTTLS\n<\ntls %s %s\n> EHLO %s.example.net\n<\n> MAIL FROM:<jun@example.net>\n<\n> RCPT TO:<bob@elsewhere.example.org>\n<\n> QUIT\n<\n' \
+		"$who" "$C/$who.pem" "$C/$who.key" "$who" >"$T/cert-$who"
+	run $TC "$PORT" "$T/cert-$who"
+	cp "$T/out" "$T/cert-$who.out"
+done
+like "$T/cert-client.out" '^250 2\.1\.5 <bob@elsewhere\.example\.org>' \
+	"CERTISSUER: RELAY: a verified client certificate from that CA may relay"
+like "$T/cert-revoked.out" '^550 5\.7\.1 <bob@elsewhere\.example\.org>\.\.\. Relaying denied' \
+	"a revoked certificate from the same CA (verify=FAIL through the CRL) may not"
+
 run swaks --tls -s 127.0.0.1 -p "$PORT" -f jun@example.net -t lee@example.com --h-Subject swaks-tls \
 	--body swaks-body --timeout 10
 is "$rc" 0 "swaks --tls delivers a message"
@@ -339,7 +357,6 @@ trap_prepend 'kill $PLAIN 2>/dev/null; wait $PLAIN 2>/dev/null'
 wait_for 10 test -s "$T/plain.pid"
 printf 'TLS_Srv:127.0.0.1\tENCR:128\nTLS_Srv:127.0.0.5\tENCR:128\n' >"$T/access"
 "$top_builddir/makemap" hash "$T/access" <"$T/access"
-printf 'AccessFile = access\n' >>"$CONF"
 daemon_start
 printf 'Subject: strong\n\nstrong-tls-body\n' | "$SM" -C "$CONF" -oi -f jun@example.com bob@remote.example
 wait_for 15 grep -qs strong-tls-body "$T/sink"/msg.0002

@@ -846,13 +846,36 @@ static void refuse_logged_line(struct session *s, const char *kind, const char *
 		sm_log(LOG_NOTICE, "smtpd: [%s] refused (%s): %s", s->ip, kind, why);
 }
 
-/* from_refused - the access database's From: entry for the sender; 1 when MAIL is refused (replied) */
+/*
+ * from_refused - the access database's TLS_Clt: entry for the client (checked against its TLS
+ * session), then its From: entry for the sender; 1 when MAIL is refused (replied)
+ */
 static int from_refused(struct session *s, const char *sender)
 {
 	struct sm_access_result ar;
 	enum sm_access_action act;
 	int refused = 0;
 
+	act = sm_access_tls_clt(s->d->access, NULL, s->ip, &ar);
+	if (act == SM_ACCESS_VERIFY || act == SM_ACCESS_ENCR || act == SM_ACCESS_TEMPFAIL) {
+		/* TLS_Clt: this client must have a verified or strong enough TLS session */
+		const struct sm_tls_info *t = session_tls(s);
+		char *why = NULL;
+
+		if (act == SM_ACCESS_TEMPFAIL)
+			why = sm_strdup(ar.reply);
+		else
+			(void)sm_access_tls_check(&ar, sm_tls_verify_name(t ? t->verify : SM_TLS_NONE),
+			                          t ? (unsigned)t->bits : 0, &why);
+		if (why) {
+			refuse_logged_line(s, "TLS_Clt", why);
+			out_reply(s, why);
+			free(why);
+			sm_access_result_free(&ar);
+			return 1;
+		}
+	}
+	sm_access_result_free(&ar);
 	act = sm_access_from(s->d->access, sender, &ar);
 	if (act == SM_ACCESS_REJECT || act == SM_ACCESS_ERROR || act == SM_ACCESS_TEMPFAIL) {
 		refuse_logged_line(s, "From", ar.reply);

@@ -242,6 +242,24 @@ like "$T/cert-client.out" '^250 2\.1\.5 <bob@elsewhere\.example\.org>' \
 like "$T/cert-revoked.out" '^550 5\.7\.1 <bob@elsewhere\.example\.org>\.\.\. Relaying denied' \
 	"a revoked certificate from the same CA (verify=FAIL through the CRL) may not"
 
+# --- TLS_Clt: this client must present a verified certificate before MAIL
+daemon_stop
+cp "$T/access" "$T/access.keep"
+printf 'TLS_Clt:127.0.0.1\tVERIFY\n' >>"$T/access"
+"$top_builddir/makemap" hash "$T/access" <"$T/access"
+daemon_start
+printf '<\n> EHLO plain.example.net\n<\n> MAIL FROM:<jun@example.net>\n<\n> QUIT\n<\n' >"$T/clt-plain"
+run $TC "$PORT" "$T/clt-plain"
+like "$T/out" '^403 4\.7\.0 ' "TLS_Clt: VERIFY: MAIL without TLS gets 403 4.7.0"
+printf '<\n> EHLO c.example.net\n<\n> STARTTLS\n<\ntls %s %s\n> EHLO c.example.net\n<\n> MAIL FROM:<jun@example.net>\n<\n> QUIT\n<\n' \
+	"$C/client.pem" "$C/client.key" >"$T/clt-good"
+run $TC "$PORT" "$T/clt-good"
+like "$T/out" '^250 2\.1\.0 Sender ok' "... and with a verified client certificate, 250"
+daemon_stop
+cp "$T/access.keep" "$T/access"
+"$top_builddir/makemap" hash "$T/access" <"$T/access"
+daemon_start
+
 run swaks --tls -s 127.0.0.1 -p "$PORT" -f jun@example.net -t lee@example.com --h-Subject swaks-tls \
 	--body swaks-body --timeout 10
 is "$rc" 0 "swaks --tls delivers a message"

@@ -275,6 +275,15 @@ static int parse_param(struct sm_smtp_cmd *cmd, const char *p, size_t n)
 		pr->envid = sm_buf_steal(&b);
 		return 0;
 	}
+	if (mail && word_is(p, kl, "AUTH")) {
+		/* RFC 4954 5: the submitter as an authenticated client claims it; accepted and not used */
+		if (v == NULL || vl == 0 || xtext_decode(v, vl, &b) != 0) {
+			sm_buf_free(&b);
+			return fail(cmd, "501 5.5.4 Bad AUTH parameter syntax");
+		}
+		sm_buf_free(&b);
+		return 0;
+	}
 	if (!mail && word_is(p, kl, "NOTIFY")) {
 		if (pr->notify)
 			return fail(cmd, "555 5.5.4 Duplicate parameter NOTIFY");

@@ -52,7 +52,8 @@
  *	mailbox (no |program, /file, :include: or backslash escape) with a
  *	domain; <> only in MAIL, <postmaster> (any case) without domain only
  *	in RCPT. Parameters: MAIL takes SIZE=digits, BODY=7BIT|8BITMIME,
- *	RET=FULL|HDRS, ENVID=xtext (at most 100 octets decoded); RCPT takes
+ *	RET=FULL|HDRS, ENVID=xtext (at most 100 octets decoded), AUTH=xtext
+ *	(RFC 4954: checked and not used); RCPT takes
  *	NOTIFY=NEVER or a comma list of SUCCESS, FAILURE, DELAY, and
  *	ORCPT=rfc822;xtext (at most 500 octets). Keywords and values are
  *	case-insensitive but xtext. xtext (RFC 3461) is decoded; "+" must be

@@ -5,6 +5,9 @@
 #   now                 wall clock in seconds with nanoseconds
 #   free_port           a TCP port on 127.0.0.1 that nothing listens on now
 #   wait_port PORT      waits up to 10 s until something accepts on 127.0.0.1:PORT; 1 if not
+#   descendants PID, cputime PID, mbox_count FILE, ratio A B, rate N T, atleast/atmost R L,
+#   best VALUE...       process trees, CPU seconds, mbox size and the arithmetic of the reports
+#   pf_main_cf NAME     writes $pfd/etc/main.cf with what every private instance needs
 #   pf_master_cf PORT   writes $pfd/etc/master.cf: Postfix 3.7's default services, chroot off,
 #                       smtpd on 127.0.0.1:PORT
 #   pf_start PORT       checks and starts the instance whose main.cf and master.cf are written,
@@ -36,6 +39,83 @@ for _ in range(100):
         time.sleep(0.1)
 sys.exit(1)
 PY
+}
+
+# descendants PID - PID and every process below it, one a line
+descendants() {
+	local p
+	echo "$1"
+	for p in $(pgrep -P "$1"); do
+		descendants "$p"
+	done
+}
+
+# cputime PID - CPU seconds (user + system) used so far by PID, its descendants and the children
+# they have reaped: the sum of utime, stime, cutime and cstime over the live tree
+cputime() {
+	local p
+	for p in $(descendants "$1"); do
+		# the command name (field 2) may hold spaces: count from the ")"
+		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null
+	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 + $14 + $15 } END { printf "%.2f", t / hz }'
+}
+
+# mbox_count FILE - the number of "From " separator lines in an mbox (0 if absent)
+mbox_count() {
+	if [ -e "$1" ]; then
+		grep -c '^From ' "$1"
+	else
+		echo 0
+	fi
+}
+
+# ratio A B - A/B with two decimals
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
+}
+
+# rate N T - N/T with no decimals
+rate() {
+	awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'
+}
+
+# atleast RATIO LIMIT / atmost RATIO LIMIT - "met" or "MISSED"
+atleast() {
+	awk -v r="$1" -v l="$2" 'BEGIN { print (r >= l ? "met" : "MISSED") }'
+}
+atmost() {
+	awk -v r="$1" -v l="$2" 'BEGIN { print (r <= l ? "met" : "MISSED") }'
+}
+
+# best VALUE... - the smallest
+best() {
+	printf '%s\n' "$@" | sort -n | head -n 1
+}
+
+# pf_main_cf NAME - the main.cf lines every private instance has (syslog_name postfix-NAME); the
+# caller appends its own (mydestination, relayhost, TLS, ...)
+pf_main_cf() {
+	cat >"$pfd/etc/main.cf" <<CONF
+# main.cf for bench/$1.sh: a private instance, everything under $pfd
+compatibility_level = 3.6
+queue_directory = $pfd/spool
+data_directory = $pfd/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mail.example.com
+mydomain = example.com
+myorigin = example.com
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+maillog_file = $pfd/maillog
+maillog_file_prefixes = $pfd
+syslog_name = postfix-$1
+CONF
 }
 
 # pf_master_cf PORT - the services of the private instance

@@ -28,7 +28,7 @@
 #
 #	Both MTAs run with their defaults except what a private instance
 #	needs (switchmail: ClientConnectionLimit = 0 as in bench/smtp.sh;
-#	Postfix: see pf_config). SM_CONF and PF_CONF (lines) are appended to
+#	Postfix: see pf_config and bench/lib.sh). SM_CONF and PF_CONF (lines) are appended to
 #	switchmail.conf and main.cf. Must run as root (Postfix's master
 #	starts as root; smtp-sink needs -u). The system's Postfix is not
 #	touched. The temporary directory is removed on exit (KEEP=1 keeps it).
@@ -151,29 +151,11 @@ wait_port "$sm_port" || die "switchmail does not listen on 127.0.0.1:$sm_port: $
 pf_port=$(free_port)
 mkdir -p "$pfd/etc" "$pfd/spool" "$pfd/data"
 chown postfix "$pfd/data"
-# pf_config: main.cf of the private instance
-cat >"$pfd/etc/main.cf" <<CONF
-# main.cf for bench/relay.sh: a private instance, everything under $pfd
-compatibility_level = 3.6
-queue_directory = $pfd/spool
-data_directory = $pfd/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.example.com
-mydomain = example.com
-myorigin = example.com
+# pf_config: main.cf of the private instance (bench/lib.sh writes what every instance has)
+pf_main_cf relay
+cat >>"$pfd/etc/main.cf" <<CONF
 mydestination =
-mynetworks = 127.0.0.0/8
 relayhost = [127.0.0.1]:$pf_sink
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-maillog_file = $pfd/maillog
-maillog_file_prefixes = $pfd
-syslog_name = postfix-relaybench
 CONF
 [ -n "${PF_CONF:-}" ] && printf '%s\n' "$PF_CONF" >>"$pfd/etc/main.cf"
 pf_master_cf "$pf_port"
@@ -229,9 +211,6 @@ for r in $(seq "$reps"); do
 	echo "run $r: switchmail ${sm_t[-1]} s, postfix ${pf_t[-1]} s"
 done
 
-best() {
-	printf '%s\n' "$@" | sort -n | head -n 1
-}
 smb=$(best "${sm_t[@]}") pfb=$(best "${pf_t[@]}")
 smr=$(awk -v n="$messages" -v t="$smb" 'BEGIN { printf "%.0f", n / t }')
 pfr=$(awk -v n="$messages" -v t="$pfb" 'BEGIN { printf "%.0f", n / t }')

@@ -58,7 +58,7 @@
 #	connections <= 0.25x Postfix.
 #
 #	Postfix runs with its defaults except what a private instance needs
-#	(see pf_config below); chroot is off for every service. switchmail
+#	(see pf_config below and bench/lib.sh); chroot is off for every service. switchmail
 #	runs with its defaults except ClientConnectionLimit = 0 (the idle
 #	connections come from one address; Postfix exempts $mynetworks from
 #	its per-client limit). SM_CONF and PF_CONF (lines, default empty)
@@ -94,7 +94,6 @@ smtp_source=${SMTP_SOURCE:-/usr/sbin/smtp-source}
 postfix=${POSTFIX:-/usr/sbin/postfix}
 postconf=${POSTCONF:-/usr/sbin/postconf}
 sm=$builddir/switchmail
-clk_tck=$(getconf CLK_TCK)
 newaliases=$builddir/newaliases
 
 die() {
@@ -134,14 +133,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$dir" || die "cannot enter $dir"
 
-# descendants PID - PID and every process below it, one a line
-descendants() {
-	local p
-	echo "$1"
-	for p in $(pgrep -P "$1"); do
-		descendants "$p"
-	done
-}
 
 # memory PID - "PSS_KiB RSS_KiB NPROC" summed over PID and its descendants
 memory() {
@@ -151,42 +142,10 @@ memory() {
 	done | awk '/^Pss:/ { pss += $2; n++ } /^Rss:/ { rss += $2 } END { print pss + 0, rss + 0, n + 0 }'
 }
 
-# cputime PID - CPU seconds (user + system) used so far by PID, its descendants and the children
-# they have reaped: the sum of utime, stime, cutime and cstime over the live tree
-cputime() {
-	local p
-	for p in $(descendants "$1"); do
-		# the command name (field 2) may hold spaces: count from the ")"
-		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null
-	done | awk -v hz="$clk_tck" '{ t += $12 + $13 + $14 + $15 } END { printf "%.2f", t / hz }'
-}
 
-# mbox_count FILE - the number of "From " separator lines in an mbox (0 if absent)
-mbox_count() {
-	if [ -e "$1" ]; then
-		grep -c '^From ' "$1"
-	else
-		echo 0
-	fi
-}
 
-# ratio A B - A/B with two decimals
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
 
-# rate N T - N/T with no decimals
-rate() {
-	awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'
-}
 
-# atleast RATIO LIMIT / atmost RATIO LIMIT - "met" or "MISSED"
-atleast() {
-	awk -v r="$1" -v l="$2" 'BEGIN { print (r >= l ? "met" : "MISSED") }'
-}
-atmost() {
-	awk -v r="$1" -v l="$2" 'BEGIN { print (r <= l ? "met" : "MISSED") }'
-}
 
 # ---- switchmail -------------------------------------------------------------
 sm_port=$(free_port)
@@ -222,29 +181,11 @@ pf_port=$(free_port)
 mkdir -p "$pfd/etc" "$pfd/spool" "$pfd/data" "$pfd/mail"
 chmod 1777 "$pfd/mail"
 chown postfix "$pfd/data"
-# pf_config: main.cf of the private instance
-cat >"$pfd/etc/main.cf" <<CONF
-# main.cf for bench/smtp.sh: a private instance, everything under $pfd
-compatibility_level = 3.6
-queue_directory = $pfd/spool
-data_directory = $pfd/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.example.com
-mydomain = example.com
-myorigin = example.com
+# pf_config: main.cf of the private instance (bench/lib.sh writes what every instance has)
+pf_main_cf smtp
+cat >>"$pfd/etc/main.cf" <<CONF
 mydestination = example.com
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
 mail_spool_directory = $pfd/mail
-biff = no
-maillog_file = $pfd/maillog
-maillog_file_prefixes = $pfd
-syslog_name = postfix-bench
 CONF
 [ -n "${PF_CONF:-}" ] && printf '%s\n' "$PF_CONF" >>"$pfd/etc/main.cf"
 pf_master_cf "$pf_port"
@@ -368,10 +309,6 @@ sm_mem0=$mem0 sm_mem=$mem
 idle_memory pf "$pf_port" "$pf_master"
 pf_mem0=$mem0 pf_mem=$mem
 
-# ---- summary ----------------------------------------------------------------
-best() {
-	printf '%s\n' "$@" | sort -n | head -n 1
-}
 field() {
 	echo "$1" | awk -v f="$2" '{ print $f }'
 }

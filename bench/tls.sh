@@ -63,7 +63,6 @@ postfix=${POSTFIX:-/usr/sbin/postfix}
 postconf=${POSTCONF:-/usr/sbin/postconf}
 sm=$builddir/switchmail
 newaliases=$builddir/newaliases
-clk_tck=$(getconf CLK_TCK)
 
 die() {
 	echo "tls.sh: $*" >&2
@@ -102,32 +101,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$dir" || die "cannot enter $dir"
 
-# descendants PID - PID and every process below it
-descendants() {
-	local p
-	echo "$1"
-	for p in $(pgrep -P "$1"); do
-		descendants "$p"
-	done
-}
 
-# cputime PID - CPU seconds of PID's tree, reaped children included
-cputime() {
-	local p
-	for p in $(descendants "$1"); do
-		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null
-	done | awk -v hz="$clk_tck" '{ t += $12 + $13 + $14 + $15 } END { printf "%.2f", t / hz }'
-}
 
-mbox_count() {
-	if [ -e "$1" ]; then grep -c '^From ' "$1"; else echo 0; fi
-}
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-rate() {
-	awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'
-}
 
 # ---- the certificate ----------------------------------------------------------
 mkdir -p "$dir/certs"
@@ -174,27 +149,10 @@ pf_port=$(free_port)
 mkdir -p "$pfd/etc" "$pfd/spool" "$pfd/data" "$pfd/mail"
 chmod 1777 "$pfd/mail"
 chown postfix "$pfd/data"
-cat >"$pfd/etc/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $pfd/spool
-data_directory = $pfd/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.example.com
-mydomain = example.com
-myorigin = example.com
+pf_main_cf tls
+cat >>"$pfd/etc/main.cf" <<CONF
 mydestination = example.com
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
 mail_spool_directory = $pfd/mail
-biff = no
-maillog_file = $pfd/maillog
-maillog_file_prefixes = $pfd
-syslog_name = postfix-tlsbench
 smtpd_tls_cert_file = $dir/certs/server.pem
 smtpd_tls_key_file = $dir/certs/server.key
 smtpd_tls_security_level = may
@@ -292,9 +250,6 @@ for r in $(seq "$reps"); do
 		"postfix accept ${pf_acc[-1]} s, end to end ${pf_e2e[-1]} s, CPU ${pf_cpu[-1]} s"
 done
 
-best() {
-	printf '%s\n' "$@" | sort -n | head -n 1
-}
 permsg() {
 	awk -v t="$1" -v n="$messages" 'BEGIN { printf "%.3f", t * 1000 / n }'
 }

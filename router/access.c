@@ -858,6 +858,7 @@ enum sm_relay_verdict sm_access_may_relay(struct sm_access *a, const struct sm_r
 {
 	struct sm_access_result r;
 	struct keylist kl = { 0 };
+	enum sm_access_action act;
 	int failed = 0;
 	char *why, *at, *rcpt;
 
@@ -865,67 +866,28 @@ enum sm_relay_verdict sm_access_may_relay(struct sm_access *a, const struct sm_r
 	if (q->authenticated)
 		return relay_result_set(out, SM_RELAY_YES, sm_strdup("auth"), NULL);
 	/* the client */
-	switch (sm_access_connect(a, q->client_ip, q->client_name, &r)) {
-	case SM_ACCESS_RELAY:
+	act = sm_access_connect(a, q->client_ip, q->client_name, &r);
+	if (act == SM_ACCESS_RELAY) {
 		why = sm_asprintf("Connect:%s", r.key);
 		sm_access_result_free(&r);
 		return relay_result_set(out, SM_RELAY_YES, why, NULL);
-	case SM_ACCESS_TEMPFAIL:
-		failed = 1;
-		break;
-	case SM_ACCESS_NONE:
-	case SM_ACCESS_OK:
-	case SM_ACCESS_REJECT:
-	case SM_ACCESS_DISCARD:
-	case SM_ACCESS_SKIP:
-	case SM_ACCESS_ERROR:
-	case SM_ACCESS_VERIFY:
-	case SM_ACCESS_ENCR:
-	case SM_ACCESS_SUBJECT:
-		break;
 	}
+	failed |= act == SM_ACCESS_TEMPFAIL;
 	sm_access_result_free(&r);
-	/* the client's certificate, when it verified */
+	/* the client's certificate, when it verified; its issuer may defer to the subject */
 	if (q->verify && strcasecmp(q->verify, "OK") == 0 && q->cert_issuer) {
-		switch (sm_access_cert(a, "CERTISSUER", q->cert_issuer, &r)) {
-		case SM_ACCESS_RELAY:
-			sm_access_result_free(&r);
-			return relay_result_set(out, SM_RELAY_YES, sm_strdup("CERTISSUER"), NULL);
-		case SM_ACCESS_SUBJECT:
-			sm_access_result_free(&r);
-			switch (sm_access_cert(a, "CERTSUBJECT", q->cert_subject, &r)) {
-			case SM_ACCESS_RELAY:
-				sm_access_result_free(&r);
-				return relay_result_set(out, SM_RELAY_YES, sm_strdup("CERTSUBJECT"), NULL);
-			case SM_ACCESS_TEMPFAIL:
-				failed = 1;
-				break;
-			case SM_ACCESS_NONE:
-			case SM_ACCESS_OK:
-			case SM_ACCESS_REJECT:
-			case SM_ACCESS_DISCARD:
-			case SM_ACCESS_SKIP:
-			case SM_ACCESS_ERROR:
-			case SM_ACCESS_VERIFY:
-			case SM_ACCESS_ENCR:
-			case SM_ACCESS_SUBJECT:
-				break;
-			}
-			break;
-		case SM_ACCESS_TEMPFAIL:
-			failed = 1;
-			break;
-		case SM_ACCESS_NONE:
-		case SM_ACCESS_OK:
-		case SM_ACCESS_REJECT:
-		case SM_ACCESS_DISCARD:
-		case SM_ACCESS_SKIP:
-		case SM_ACCESS_ERROR:
-		case SM_ACCESS_VERIFY:
-		case SM_ACCESS_ENCR:
-			break;
-		}
+		act = sm_access_cert(a, "CERTISSUER", q->cert_issuer, &r);
 		sm_access_result_free(&r);
+		if (act == SM_ACCESS_RELAY)
+			return relay_result_set(out, SM_RELAY_YES, sm_strdup("CERTISSUER"), NULL);
+		failed |= act == SM_ACCESS_TEMPFAIL;
+		if (act == SM_ACCESS_SUBJECT) {
+			act = sm_access_cert(a, "CERTSUBJECT", q->cert_subject, &r);
+			sm_access_result_free(&r);
+			if (act == SM_ACCESS_RELAY)
+				return relay_result_set(out, SM_RELAY_YES, sm_strdup("CERTSUBJECT"), NULL);
+			failed |= act == SM_ACCESS_TEMPFAIL;
+		}
 	}
 	/* the recipient's domain, unless the sender routes through us */
 	if (q->rcpt && !sm_access_has_routing(q->rcpt)) {
@@ -939,28 +901,15 @@ enum sm_relay_verdict sm_access_may_relay(struct sm_access *a, const struct sm_r
 			domain_walk(&kl, at + 1);
 		}
 		free(rcpt);
-		switch (walk(a, "To", 1, K_PLAIN, &kl, &r)) {
-		case SM_ACCESS_RELAY:
+		act = walk(a, "To", 1, K_PLAIN, &kl, &r);
+		kl_free(&kl);
+		if (act == SM_ACCESS_RELAY) {
 			why = sm_asprintf("To:%s", r.key);
 			sm_access_result_free(&r);
-			kl_free(&kl);
 			return relay_result_set(out, SM_RELAY_YES, why, NULL);
-		case SM_ACCESS_TEMPFAIL:
-			failed = 1;
-			break;
-		case SM_ACCESS_NONE:
-		case SM_ACCESS_OK:
-		case SM_ACCESS_REJECT:
-		case SM_ACCESS_DISCARD:
-		case SM_ACCESS_SKIP:
-		case SM_ACCESS_ERROR:
-		case SM_ACCESS_VERIFY:
-		case SM_ACCESS_ENCR:
-		case SM_ACCESS_SUBJECT:
-			break;
 		}
+		failed |= act == SM_ACCESS_TEMPFAIL;
 		sm_access_result_free(&r);
-		kl_free(&kl);
 	}
 	if (failed)
 		return relay_result_set(out, SM_RELAY_TEMPFAIL, NULL, SM_ACCESS_TEMPFAIL_REPLY);

@@ -92,6 +92,66 @@ best() {
 	printf '%s\n' "$@" | sort -n | head -n 1
 }
 
+# queued NAME - the messages still in NAME's queue (sm: switchmail's, pf: Postfix's)
+queued() {
+	case $1 in
+	sm) find "$smd/queue" -maxdepth 1 -type f -regextype posix-extended \
+		-regex '.*/[0-9A-Z]{19}' 2>/dev/null | wc -l ;;
+	pf) find "$pfd/spool/incoming" "$pfd/spool/active" "$pfd/spool/deferred" \
+		"$pfd/spool/maildrop" "$pfd/spool/hold" -type f 2>/dev/null | wc -l ;;
+	esac
+}
+
+# settle NAME MBOX COUNT T0 T1 C0 ROOTPID - after a run that started at T0 and whose clients were
+# done at T1: wait until MBOX holds COUNT messages and NAME's queue is empty; sets acc (T1 - T0),
+# e2e (the mbox's last write - T0) and cpu (ROOTPID's CPU seconds since it was C0)
+settle() {
+	local name=$1 mbox=$2 count=$3 t0=$4 t1=$5 c0=$6 root=$7 n i=0
+	while n=$(mbox_count "$mbox") && [ "$n" -lt "$count" ]; do
+		i=$((i + 1))
+		[ "$i" -ge $((timeout * 10)) ] && die "$name: only $n of $count messages in $mbox after $timeout s"
+		sleep 0.1
+	done
+	[ "$n" -eq "$count" ] || die "$name: $n messages in $mbox, not $count"
+	acc=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	e2e=$(awk -v a="$t0" -v b="$(stat -c %.9Y "$mbox")" 'BEGIN { printf "%.3f", b - a }')
+	i=0
+	while [ "$(queued "$name")" -gt 0 ]; do
+		i=$((i + 1))
+		[ "$i" -ge 100 ] && die "$name: the queue did not drain after the mbox was full"
+		sleep 0.1
+	done
+	cpu=$(awk -v a="$c0" -v b="$(cputime "$root")" 'BEGIN { printf "%.2f", b - a }')
+}
+
+# alternate - WARMUP messages to each MTA (when WARMUP > 0), then REPS rounds of "run sm ..." and
+# "run pf ..." (the caller's run NAME PORT MBOX ROOTPID [COUNT]), the first one alternating:
+# whoever goes second inherits the first one's freshly freed inodes. Collects acc, e2e and cpu of
+# each run in sm_acc, sm_e2e, sm_cpu, pf_acc, pf_e2e, pf_cpu
+alternate() {
+	local r who
+	if [ "$warmup" -gt 0 ]; then
+		echo "warm-up: $warmup messages to each"
+		run sm "$sm_port" "$smd/mail/$user" "$smpid" "$warmup"
+		run pf "$pf_port" "$pfd/mail/$user" "$pf_master" "$warmup"
+	fi
+	sm_acc=() sm_e2e=() sm_cpu=() pf_acc=() pf_e2e=() pf_cpu=()
+	for r in $(seq "$reps"); do
+		if [ $((r % 2)) = 1 ]; then order="sm pf"; else order="pf sm"; fi
+		for who in $order; do
+			if [ "$who" = sm ]; then
+				run sm "$sm_port" "$smd/mail/$user" "$smpid"
+				sm_acc+=("$acc") sm_e2e+=("$e2e") sm_cpu+=("$cpu")
+			else
+				run pf "$pf_port" "$pfd/mail/$user" "$pf_master"
+				pf_acc+=("$acc") pf_e2e+=("$e2e") pf_cpu+=("$cpu")
+			fi
+		done
+		echo "run $r: switchmail accept ${sm_acc[-1]} s, end to end ${sm_e2e[-1]} s, CPU ${sm_cpu[-1]} s;" \
+			"postfix accept ${pf_acc[-1]} s, end to end ${pf_e2e[-1]} s, CPU ${pf_cpu[-1]} s"
+	done
+}
+
 # pf_main_cf NAME - the main.cf lines every private instance has (syslog_name postfix-NAME); the
 # caller appends its own (mydestination, relayhost, TLS, ...)
 pf_main_cf() {

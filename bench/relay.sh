@@ -163,16 +163,6 @@ pf_start "$pf_port"
 echo "switchmail on 127.0.0.1:$sm_port -> sink :$sm_sink; Postfix on 127.0.0.1:$pf_port -> sink :$pf_sink; in $dir"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# queued NAME - messages still in NAME's queue
-queued() {
-	case $1 in
-	sm) find "$smd/queue" -maxdepth 1 -type f -regextype posix-extended \
-		-regex '.*/[0-9A-Z]{19}' 2>/dev/null | wc -l ;;
-	pf) find "$pfd/spool/incoming" "$pfd/spool/active" "$pfd/spool/deferred" \
-		"$pfd/spool/maildrop" "$pfd/spool/hold" -type f 2>/dev/null | wc -l ;;
-	esac
-}
-
 # run NAME PORT SINKOUT - one smtp-source run; sets took (seconds until the sink has every message)
 run() {
 	local name=$1 port=$2 out=$3 base t0 n i limit

@@ -196,16 +196,6 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 fs=$(findmnt -rn -o FSTYPE,OPTIONS -T "$dir" 2>/dev/null)
 
 # ---- throughput -------------------------------------------------------------
-# queued NAME - the number of messages still in NAME's queue
-queued() {
-	case $1 in
-	sm) find "$smd/queue" -maxdepth 1 -type f -regextype posix-extended \
-		-regex '.*/[0-9A-Z]{19}' 2>/dev/null | wc -l ;;
-	pf) find "$pfd/spool/incoming" "$pfd/spool/active" "$pfd/spool/deferred" \
-		"$pfd/spool/maildrop" "$pfd/spool/hold" -type f 2>/dev/null | wc -l ;;
-	esac
-}
-
 # crashed NAME - for switchmail, a line about the first child that died of a signal (or nothing)
 crashed() {
 	[ "$1" = sm ] || return 0
@@ -215,7 +205,7 @@ crashed() {
 # run NAME PORT MBOX ROOTPID [COUNT] - one smtp-source run of COUNT (default MESSAGES) messages;
 # sets acc and e2e (seconds) and cpu (CPU seconds of the MTA from the start until the queue is empty)
 run() {
-	local name=$1 port=$2 mbox=$3 root=$4 messages=${5:-$messages} t0 t1 n i limit c0
+	local name=$1 port=$2 mbox=$3 root=$4 messages=${5:-$messages} t0 t1 c0
 	rm -f "$mbox"
 	sleep "$pause"
 	c0=$(cputime "$root")
@@ -225,46 +215,11 @@ run() {
 		>"$dir/source-$name.out" 2>&1 ||
 		die "smtp-source against $name failed (exit $?): $(head -n 3 "$dir/source-$name.out")$(crashed "$name")"
 	t1=$(now)
-	limit=$((timeout * 10)) i=0
-	while n=$(mbox_count "$mbox") && [ "$n" -lt "$messages" ]; do
-		i=$((i + 1))
-		[ "$i" -ge "$limit" ] && die "$name: only $n of $messages messages in $mbox after $timeout s"
-		sleep 0.1
-	done
-	[ "$n" -eq "$messages" ] || die "$name: $n messages in $mbox, not $messages"
+	settle "$name" "$mbox" "$messages" "$t0" "$t1" "$c0" "$root"
 	[ -z "$(crashed "$name")" ] || die "$name:$(crashed "$name")"
-	acc=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-	e2e=$(awk -v a="$t0" -v b="$(stat -c %.9Y "$mbox")" 'BEGIN { printf "%.3f", b - a }')
-	i=0
-	while [ "$(queued "$name")" -gt 0 ]; do
-		i=$((i + 1))
-		[ "$i" -ge 100 ] && die "$name: the queue did not drain after the mbox was full"
-		sleep 0.1
-	done
-	cpu=$(awk -v a="$c0" -v b="$(cputime "$root")" 'BEGIN { printf "%.2f", b - a }')
 }
 
-if [ "$warmup" -gt 0 ]; then
-	echo "warm-up: $warmup messages to each"
-	run sm "$sm_port" "$smd/mail/$user" "$smpid" "$warmup"
-	run pf "$pf_port" "$pfd/mail/$user" "$pf_master" "$warmup"
-fi
-sm_acc=() sm_e2e=() sm_cpu=() pf_acc=() pf_e2e=() pf_cpu=()
-for r in $(seq "$reps"); do
-	# alternate the order: whoever goes second inherits the first one's freshly freed inodes
-	if [ $((r % 2)) = 1 ]; then order="sm pf"; else order="pf sm"; fi
-	for who in $order; do
-		if [ "$who" = sm ]; then
-			run sm "$sm_port" "$smd/mail/$user" "$smpid"
-			sm_acc+=("$acc") sm_e2e+=("$e2e") sm_cpu+=("$cpu")
-		else
-			run pf "$pf_port" "$pfd/mail/$user" "$pf_master"
-			pf_acc+=("$acc") pf_e2e+=("$e2e") pf_cpu+=("$cpu")
-		fi
-	done
-	echo "run $r: switchmail accept ${sm_acc[-1]} s, end to end ${sm_e2e[-1]} s, CPU ${sm_cpu[-1]} s;" \
-		"postfix accept ${pf_acc[-1]} s, end to end ${pf_e2e[-1]} s, CPU ${pf_cpu[-1]} s"
-done
+alternate
 
 # ---- memory with idle connections -------------------------------------------
 cat >"$dir/idle.py" <<'PY'

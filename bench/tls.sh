@@ -192,63 +192,22 @@ if __name__ == "__main__":
         sys.exit("sent %d of %d" % (done, total))
 PY
 
-queued() {
-	case $1 in
-	sm) find "$smd/queue" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-Z]{19}' 2>/dev/null | wc -l ;;
-	pf) find "$pfd/spool/incoming" "$pfd/spool/active" "$pfd/spool/deferred" -type f 2>/dev/null | wc -l ;;
-	esac
-}
-
 # run NAME PORT MBOX ROOTPID [COUNT] - one run; sets acc, e2e (s) and cpu (CPU s until the queue is empty)
 run() {
-	local name=$1 port=$2 mbox=$3 root=$4 count=${5:-$messages} t0 t1 n i c0
+	local name=$1 port=$2 mbox=$3 root=$4 count=${5:-$messages} t0 t1 n c0
 	rm -f "$mbox"
 	c0=$(cputime "$root")
 	t0=$(now)
 	python3 "$dir/client.py" "$port" "$count" "$clients" "$size" "$user@example.com" >"$dir/client-$name.out" 2>&1 ||
 		die "the TLS clients against $name failed: $(tail -n 3 "$dir/client-$name.out")"
 	t1=$(now)
-	i=0
-	while n=$(mbox_count "$mbox") && [ "$n" -lt "$count" ]; do
-		i=$((i + 1))
-		[ "$i" -ge $((timeout * 10)) ] && die "$name: only $n of $count messages after $timeout s"
-		sleep 0.1
-	done
-	[ "$n" -eq "$count" ] || die "$name: $n messages in $mbox, not $count"
-	acc=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-	e2e=$(awk -v a="$t0" -v b="$(stat -c %.9Y "$mbox")" 'BEGIN { printf "%.3f", b - a }')
-	i=0
-	while [ "$(queued "$name")" -gt 0 ]; do
-		i=$((i + 1))
-		[ "$i" -ge 100 ] && die "$name: the queue did not drain"
-		sleep 0.1
-	done
-	cpu=$(awk -v a="$c0" -v b="$(cputime "$root")" 'BEGIN { printf "%.2f", b - a }')
+	settle "$name" "$mbox" "$count" "$t0" "$t1" "$c0" "$root"
 	# every message came over TLS
 	n=$(grep -c -E '^[[:space:]]+\((version=TLSv1\.[23] cipher=|using TLSv1\.[23] with cipher)' "$mbox")
 	[ "$n" -eq "$count" ] || die "$name: $n of $count messages have a TLS clause in Received:"
 }
 
-if [ "$warmup" -gt 0 ]; then
-	echo "warm-up: $warmup messages to each"
-	run sm "$sm_port" "$smd/mail/$user" "$smpid" "$warmup"
-	run pf "$pf_port" "$pfd/mail/$user" "$pf_master" "$warmup"
-fi
-sm_acc=() sm_e2e=() sm_cpu=() pf_acc=() pf_e2e=() pf_cpu=()
-for r in $(seq "$reps"); do
-	if [ $((r % 2)) = 1 ]; then order="sm pf"; else order="pf sm"; fi
-	for who in $order; do
-		if [ "$who" = sm ]; then
-			run sm "$sm_port" "$smd/mail/$user" "$smpid"
-			sm_acc+=("$acc") sm_e2e+=("$e2e") sm_cpu+=("$cpu")
-		else
-			run pf "$pf_port" "$pfd/mail/$user" "$pf_master"
-			pf_acc+=("$acc") pf_e2e+=("$e2e") pf_cpu+=("$cpu")
-		fi
-	done
-	echo "run $r: switchmail accept ${sm_acc[-1]} s, end to end ${sm_e2e[-1]} s, CPU ${sm_cpu[-1]} s;" \
-		"postfix accept ${pf_acc[-1]} s, end to end ${pf_e2e[-1]} s, CPU ${pf_cpu[-1]} s"
-done
+alternate
 
 permsg() {
 	awk -v t="$1" -v n="$messages" 'BEGIN { printf "%.3f", t * 1000 / n }'

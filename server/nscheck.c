@@ -159,7 +159,7 @@ static int accepted(struct sm_router *rt, const struct sm_config *cf, const char
 {
 	const char *files[] = { "RelayDomainsFile", "VirtUserDomainsFile" };
 	size_t i;
-	int yes = sm_router_is_local_domain(rt, domain) || sm_config_has_word(cf, "LdapRouteDomains", domain);
+	int yes = sm_router_is_local_domain(rt, domain) || sm_router_ldap_routed(rt, domain);
 
 	for (i = 0; i < 2 && !yes; i++) {
 		const char *path = sm_config_str(cf, files[i]);

@@ -419,7 +419,7 @@ static int try_addr(struct sm_remote *r, const char *host, const char *addr, con
 		}
 		if (!reused)
 			sm_hoststat_record(r->hsdir, host, NULL);
-		if (tls_refused(r, host, addr, c, &why, &perm)) {
+		if (!reused && tls_refused(r, host, addr, c, &why, &perm)) { /* a kept one passed already */
 			conn_drop(r, c, host);
 			if (perm) {
 				decide_rest(rc, n, SM_RCPT_FAILED, why, host);

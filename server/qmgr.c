@@ -147,6 +147,12 @@ static const char *status_of(const char *reply, char *buf, size_t len, const cha
 	return dflt;
 }
 
+/* sender_of - the envelope sender of target t: an owner- alias's, else the message's ("" for <>) */
+static const char *sender_of(const struct sm_qmsg *msg, const struct sm_target *t)
+{
+	return t->sender ? t->sender : msg->sender.len ? msg->sender.data : "";
+}
+
 /* is_remote - does a mailer send over SMTP? */
 static int is_remote(const char *mailer)
 {
@@ -197,11 +203,8 @@ static enum sm_rstate deliver_target(struct agent *a, const struct sm_qmsg *msg,
 		struct sm_remote_rcpt one = { .index = (size_t)(r - msg->rcpt) };
 
 		agent_router(a);
-		sm_remote_deliver(a->m->remote, a->sw, a->rt, t->host ? t->host : "",
-		                  t->sender         ? t->sender
-		                  : msg->sender.len ? msg->sender.data
-		                                    : "",
-		                  msg, &one, 1, 0, NULL);
+		sm_remote_deliver(a->m->remote, a->sw, a->rt, t->host ? t->host : "", sender_of(msg, t), msg,
+		                  &one, 1, 0, NULL);
 		*reply = one.reply;
 		free(one.mta);
 		return one.state;
@@ -222,7 +225,7 @@ static enum sm_rstate deliver_target(struct agent *a, const struct sm_qmsg *msg,
 	dt.mailer = t->mailer;
 	dt.user = t->user;
 	dt.ctl = t->ctl;
-	dt.sender = t->sender ? t->sender : (msg->sender.len ? msg->sender.data : "");
+	dt.sender = sender_of(msg, t);
 	dt.rcpt = r->addr.data;
 	dt.orig = t->envrcpt && strcmp(t->envrcpt, r->addr.data) != 0 ? t->envrcpt : NULL;
 	dt.qid = msg->id;
@@ -348,7 +351,7 @@ static int remote_target(const struct sm_qmsg *msg, const struct sm_qrcpt *r, si
 		sm_target_free(&t);
 		return 0;
 	}
-	sender = t.sender ? t.sender : msg->sender.len ? msg->sender.data : "";
+	sender = sender_of(msg, &t);
 	for (i = 0; i < *nd; i++)
 		if (strcasecmp((*d)[i].host, t.host) == 0 && strcmp((*d)[i].sender, sender) == 0)
 			break;

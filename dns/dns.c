@@ -31,6 +31,7 @@
 #include <unbound.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -222,15 +223,6 @@ static const char *dns_rcode_name(int rcode, char *tmp, size_t size)
 	return tmp;
 }
 
-/* dns_now_ms - a monotonic clock in milliseconds */
-static int64_t dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* zones libunbound would answer itself that are passed on to the resolver */
 static const char *const dns_asked_zones[] = { "test.", "home.arpa." };
 
@@ -322,7 +314,7 @@ static void dns_abandon(struct sm_dns *d, struct dns_query *q, size_t n, int err
 /* dns_run - ask every query at once; wait until all are answered or DnsTimeout passes */
 static void dns_run(struct sm_dns *d, struct dns_query *q, size_t n)
 {
-	int64_t deadline = dns_now_ms() + d->timeout * 1000;
+	int64_t deadline = sm_clock_ms() + d->timeout * 1000;
 	size_t i, waiting;
 
 	for (i = 0; i < n; i++) {
@@ -335,7 +327,7 @@ static void dns_run(struct sm_dns *d, struct dns_query *q, size_t n)
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = ub_fd(d->ctx), .events = POLLIN };
-		int64_t left = deadline - dns_now_ms();
+		int64_t left = deadline - sm_clock_ms();
 		int rc;
 
 		for (waiting = 0, i = 0; i < n; i++)

@@ -28,6 +28,7 @@
 #include <rpcsvc/yp_prot.h>
 #include <rpcsvc/ypclnt.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 
@@ -56,15 +57,6 @@ struct sm_nis {
 	long timeout_ms;
 	struct nis_map aliases, hosts, byaddr;
 };
-
-/* now_ms - a monotonic clock in milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ms_tv - milliseconds as a struct timeval */
 static struct timeval ms_tv(long long ms)
@@ -202,7 +194,7 @@ static CLIENT *server_client(struct nis_server *s, long long deadline, int *yper
 	if ((*yperr = resolve(s->host, &sin, why)) != 0)
 		return NULL;
 	what = sm_asprintf("%s: ypserv", s->host);
-	*yperr = pmap_port(&sin, YPPROG, YPVERS, deadline - now_ms(), what, why);
+	*yperr = pmap_port(&sin, YPPROG, YPVERS, deadline - sm_clock_ms(), what, why);
 	if (*yperr == 0 && (s->cl = udp_client(&sin, YPPROG, YPVERS, what, why)) == NULL)
 		*yperr = YPERR_RPC;
 	free(what);
@@ -228,7 +220,8 @@ static CLIENT *bound_client(struct sm_nis *n, long long deadline, int *yperr, st
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((*yperr = pmap_port(&sin, YPBINDPROG, YPBINDVERS_2, deadline - now_ms(), "ypbind", why)) != 0) {
+	if ((*yperr = pmap_port(&sin, YPBINDPROG, YPBINDVERS_2, deadline - sm_clock_ms(), "ypbind", why)) !=
+	    0) {
 		if (*yperr == YPERR_PMAP)
 			*yperr = YPERR_YPBIND;
 		return NULL;
@@ -238,7 +231,7 @@ static CLIENT *bound_client(struct sm_nis *n, long long deadline, int *yperr, st
 		return NULL;
 	}
 	memset(&resp, 0, sizeof(resp));
-	ms = deadline - now_ms();
+	ms = deadline - sm_clock_ms();
 	st = clnt_call(b, YPBINDPROC_DOMAIN, (xdrproc_t)xdr_domainname, (caddr_t)&n->domain,
 	               (xdrproc_t)xdr_ypbind2_resp, (caddr_t)&resp, ms_tv(ms));
 	if (st != RPC_SUCCESS)
@@ -353,7 +346,7 @@ static int nis_match(struct sm_nis *n, const char *map, char *key, size_t klen, 
 	while (i < tries) {
 		size_t at = n->nservers ? (n->cur + i) % n->nservers : 0;
 		struct nis_server *s = n->nservers ? &n->servers[at] : &n->bound;
-		long long left = deadline - now_ms();
+		long long left = deadline - sm_clock_ms();
 		int cached = s->cl != NULL && s->pid == getpid();
 		CLIENT *cl;
 
@@ -367,7 +360,7 @@ static int nis_match(struct sm_nis *n, const char *map, char *key, size_t klen, 
 		cl = n->nservers ? server_client(s, deadline, &rc, &one)
 		                 : bound_client(n, deadline, &rc, &one);
 		if (cl != NULL) {
-			left = deadline - now_ms();
+			left = deadline - sm_clock_ms();
 			rc = call_match(n, s, cl, map, key, klen, left > 0 ? left : 1, val, vlen, &one);
 		}
 		if (!transport_err(rc)) {
@@ -506,7 +499,7 @@ static enum sm_status nis_lookup(struct sm_source *src, const char *db, const ch
 		sm_buf_printf(reason, "the nis source has no %s database", db);
 		return SM_UNAVAIL;
 	}
-	rc = match_key(n, m, key, now_ms() + n->timeout_ms, &val, &vlen, &why);
+	rc = match_key(n, m, key, sm_clock_ms() + n->timeout_ms, &val, &vlen, &why);
 	st = yp_status(rc);
 	switch (st) {
 	case SM_SUCCESS:

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "nsswitch/passwd.h"
@@ -138,15 +139,6 @@ set_reply(struct sm_dresult *res, int *prio, int p, enum sm_rstate state, const 
 static char *shown(const char *s)
 {
 	return sm_printable(s ? s : "", s ? strlen(s) : 0, SHOWMAX);
-}
-
-/* now_ms - the monotonic clock in milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* name_ok - n bytes of s can be an account name: printable, no blank, '/' or ':', no leading '.' or '-' */
@@ -781,7 +773,7 @@ int sm_deliver_report_parse(const char *buf, size_t len, struct sm_dresult *res)
 /* read_report - read the child's report into b until EOF; 0, or 1 when guard seconds (0: none) passed */
 static int read_report(int fd, unsigned guard, struct sm_buf *b, int *overflow)
 {
-	long long deadline = now_ms() + (long long)guard * 1000;
+	long long deadline = sm_clock_ms() + (long long)guard * 1000;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char chunk[512];
 	long long left;
@@ -791,7 +783,7 @@ static int read_report(int fd, unsigned guard, struct sm_buf *b, int *overflow)
 	for (;;) {
 		ms = -1;
 		if (guard) {
-			left = deadline - now_ms();
+			left = deadline - sm_clock_ms();
 			if (left <= 0)
 				return 1;
 			ms = left > INT_MAX ? INT_MAX : (int)left;

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "server/mbox.h"
@@ -216,19 +217,10 @@ void sm_mbox_render(struct sm_buf *b, const struct sm_mbox_req *rq, int quote)
 	add_message(b, rq->msg, rq->len, quote);
 }
 
-/* now_ms - a monotonic clock in milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* pause_until - sleep *pause ms (then double it, up to LOCK_POLL_MS) or until deadline; 0 when past it */
 static int pause_until(long long deadline, long long *pause)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - sm_clock_ms();
 	struct timespec ts;
 
 	if (left <= 0)
@@ -427,7 +419,7 @@ static enum sm_mbox_status deliver_append(const char *path, enum target t, const
                                           struct sm_mbox_result *res)
 {
 	unsigned wait = rq->lock_wait_ms ? rq->lock_wait_ms : SM_MBOX_LOCK_WAIT_MS;
-	long long deadline = now_ms() + wait;
+	long long deadline = sm_clock_ms() + wait;
 	struct sm_buf text = SM_BUF_INIT;
 	char *lockpath = NULL;
 	enum sm_mbox_status st;

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "server/smrsh.h"
@@ -303,15 +304,6 @@ static void __attribute__((noreturn)) child_exec(const struct sm_smrsh_job *job,
 	child_fail("cannot execute " SHELL, errno);
 }
 
-/* now_ms - the monotonic clock in milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* keep_line - add the bytes of the first output line to line; *done once it is complete */
 static void keep_line(struct sm_buf *line, int *done, const char *p, size_t n)
 {
@@ -328,7 +320,7 @@ static void keep_line(struct sm_buf *line, int *done, const char *p, size_t n)
 /* collect - read the child's output and wait for it; 0 with *wstatus, 1 on timeout, -1 if it cannot be waited for */
 static int collect(pid_t pid, int rfd, unsigned timeout, struct sm_buf *line, int *wstatus)
 {
-	long long deadline = now_ms() + (long long)timeout * 1000;
+	long long deadline = sm_clock_ms() + (long long)timeout * 1000;
 	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
 	int open_ = 1, done = 0, ms, n;
 	char buf[4096];
@@ -345,7 +337,7 @@ static int collect(pid_t pid, int rfd, unsigned timeout, struct sm_buf *line, in
 		}
 		ms = -1;
 		if (timeout) {
-			long long left = deadline - now_ms();
+			long long left = deadline - sm_clock_ms();
 
 			if (left <= 0) {
 				(void)kill(-pid, SIGKILL);

@@ -77,6 +77,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/mem.h"
 #include "server/queue.h"
 #include "server/smtpc.h"
@@ -108,15 +109,6 @@ struct sm_smtpc {
 	struct sm_tls_info tls_info; /* verify NONE without TLS */
 };
 
-/* now_ms - monotonic milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* timeout_ms - seconds as given in the options, as milliseconds */
 static long timeout_ms(long seconds)
 {
@@ -135,7 +127,7 @@ static int wait_fd(int fd, short events, long long deadline)
 	int n;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - sm_clock_ms();
 		if (left < 0)
 			left = 0;
 		p.fd = fd;
@@ -329,7 +321,7 @@ bad:
 /* read_reply - the next reply within ms milliseconds; IO_OK with r filled, or why not */
 static enum io read_reply(struct sm_smtpc *c, long ms, struct sm_smtpc_reply *r, struct sm_buf *lines)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = sm_clock_ms() + ms;
 	int ev;
 
 	for (;;) {
@@ -363,7 +355,7 @@ static enum io read_reply(struct sm_smtpc *c, long ms, struct sm_smtpc_reply *r,
 /* send_all - write p[0..n), reading ahead meanwhile; each step must progress within reply_ms */
 static enum io send_all(struct sm_smtpc *c, const char *p, size_t n)
 {
-	long long deadline = now_ms() + c->reply_ms;
+	long long deadline = sm_clock_ms() + c->reply_ms;
 	short events;
 	ssize_t w;
 	int ev;
@@ -394,7 +386,7 @@ static enum io send_all(struct sm_smtpc *c, const char *p, size_t n)
 			if (put > 0) {
 				p += put;
 				n -= put;
-				deadline = now_ms() + c->reply_ms;
+				deadline = sm_clock_ms() + c->reply_ms;
 			}
 			continue;
 		}
@@ -407,7 +399,7 @@ static enum io send_all(struct sm_smtpc *c, const char *p, size_t n)
 		}
 		p += w;
 		n -= (size_t)w;
-		deadline = now_ms() + c->reply_ms;
+		deadline = sm_clock_ms() + c->reply_ms;
 	}
 	return IO_OK;
 }
@@ -489,7 +481,7 @@ static int connect_to(struct sm_smtpc *c, int port, long ms, struct sm_smtpc_rep
 		soerr = errno;
 		goto failed;
 	}
-	ev = wait_fd(c->fd, POLLOUT, now_ms() + ms);
+	ev = wait_fd(c->fd, POLLOUT, sm_clock_ms() + ms);
 	if (ev == 0) {
 		soerr = ETIMEDOUT;
 		goto failed;
@@ -587,7 +579,7 @@ enum tls_step {
 /* handshake - drive the client handshake until ms pass; 0, or -1 with why set */
 static int handshake(struct sm_smtpc *c, long ms, const char **why)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = sm_clock_ms() + ms;
 	int ev;
 
 	for (;;) {

@@ -61,11 +61,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "router/access.h"
 #include "router/address.h"
 #include "router/router.h"
-#include "router/access.h"
 #include "server/abuse.h"
 #include "server/auth.h"
 #include "server/cmdline.h"
@@ -1456,15 +1457,6 @@ static void on_accept(struct sm_smtpd *d, int lfd)
 	}
 }
 
-/* now_ms - the wall clock in milliseconds */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* refuse_logged - close s with reply; the log line at most once per RejectLogInterval per kind and client */
 static void refuse_logged(struct session *s, const char *kind, const char *reply)
 {
@@ -1536,7 +1528,7 @@ static void admit(struct session *s, size_t same)
 	sm_access_result_free(&ar);
 	if (p.greet_pause_ms > 0) {
 		s->mode = M_PAUSE;
-		s->greet_at = now_ms() + p.greet_pause_ms;
+		s->greet_at = sm_clock_ms() + p.greet_pause_ms;
 		d->npause++;
 		return;
 	}
@@ -1546,7 +1538,7 @@ static void admit(struct session *s, size_t same)
 /* greet_due - greet every paused session whose pause is over; counts those still waiting */
 static void greet_due(struct sm_smtpd *d)
 {
-	long long now = now_ms();
+	long long now = sm_clock_ms();
 	struct session *s, *next;
 
 	d->npause = 0;

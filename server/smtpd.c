@@ -182,7 +182,7 @@ struct sm_smtpd {
 	struct session *sessions;
 	size_t nsessions;
 	/* limits */
-	size_t max_size, max_rcpt, max_sessions, max_per_client, max_bad;
+	size_t max_size, max_rcpt, max_sessions, max_bad;
 	long cmd_timeout, data_timeout, deadline;
 	int novrfy, noexpn;
 	char **relay_clients;
@@ -1600,7 +1600,6 @@ struct sm_smtpd *sm_smtpd_new(const struct sm_config *cf, struct sm_queue *q, co
 	d->max_size = (size_t)sm_config_int(cf, "MaxMessageSize");
 	d->max_rcpt = (size_t)sm_config_int(cf, "MaxRecipientsPerMessage");
 	d->max_sessions = (size_t)sm_config_int(cf, "MaxDaemonChildren");
-	d->max_per_client = (size_t)sm_config_int(cf, "ClientConnectionLimit");
 	d->max_bad = (size_t)sm_config_int(cf, "MaxBadCommands");
 	if (d->max_bad == 0)
 		d->max_bad = 20;
